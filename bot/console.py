@@ -1,0 +1,127 @@
+"""Terminal front end over the same services and database as the Telegram bot."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from typing import TextIO
+
+from bot import render
+from bot.content.loader import Content
+from bot.engine.model import Kind
+from bot.services.database import Database
+from bot.services.practice import PracticeService, Turn
+from bot.texts import Texts, to_plain
+
+COMMANDS = {"/skip", "/stop", "/quit", "/exit", "/retry", "/next"}
+
+
+class Console:
+    """A question-answer loop in a terminal: a blank line sends the answer."""
+
+    def __init__(
+        self,
+        db: Database,
+        practice: PracticeService,
+        texts: Texts,
+        user_key: str,
+        stdin: TextIO = sys.stdin,
+        stdout: TextIO = sys.stdout,
+    ) -> None:
+        self.db, self.practice, self.t = db, practice, texts
+        self.user_key = user_key
+        self.stdin, self.stdout = stdin, stdout
+
+    def say(self, html_text: str) -> None:
+        self.stdout.write(to_plain(html_text) + "\n\n")
+        self.stdout.flush()
+
+    async def read_block(self) -> str | None:
+        """Lines until an empty line; None at end of input. A command line returns at once."""
+        lines: list[str] = []
+        while True:
+            self.stdout.write("> " if not lines else "… ")
+            self.stdout.flush()
+            line = await asyncio.to_thread(self.stdin.readline)
+            if line == "":
+                return "\n".join(lines) if lines else None
+            line = line.rstrip("\n")
+            if not lines and line.strip().lower() in COMMANDS:
+                return line.strip().lower()
+            if not line.strip():
+                if lines:
+                    return "\n".join(lines)
+                continue
+            lines.append(line)
+
+    async def run(self, kind: Kind | None) -> int:
+        self.say(self.t.html("console.title"))
+        async with self.db.tx() as repo:
+            user = await self.practice.console_user(repo, self.user_key)
+            turn = await self.practice.current(repo, user)
+            if turn is not None:
+                self.say(self.t.html("session.welcome_back_html"))
+            else:
+                turn = await self.practice.ask(repo, user, kind)
+        self.show(turn)
+        while True:
+            block = await self.read_block()
+            if block is None or block in ("/quit", "/exit"):
+                self.say(self.t.html("console.bye"))
+                return 0
+            async with self.db.tx() as repo:
+                user = await self.practice.console_user(repo, self.user_key)
+                if block == "/stop":
+                    self.say(render.summary(self.t, await self.practice.stop(repo, user)))
+                    return 0
+                if block in ("/skip", "/next"):
+                    turn = await self.practice.skip(repo, user)
+                elif block == "/retry":
+                    turn = await self.practice.retry(repo, user)
+                else:
+                    if not await self.practice.add_fragment(repo, user, block):
+                        turn = await self.practice.ask(repo, user, kind)
+                        self.show(turn)
+                        continue
+                    submitted = await self.practice.submit(repo, user)
+                    if submitted is None:
+                        self.say(self.t.html("console.empty_answer"))
+                        continue
+                    turn = submitted
+                    if turn.feedback is not None:
+                        self.show(turn)
+                        turn = await self.practice.ask(repo, user, kind)
+            self.show(turn)
+
+    def show(self, turn: Turn) -> None:
+        if turn.exhausted is not None or turn.question is None:
+            self.say(
+                self.t.html(
+                    "session.no_more_questions",
+                    kind=self.t.raw(f"kinds.{turn.exhausted or 'behavioral'}"),
+                )
+            )
+            return
+        if turn.feedback is not None:
+            self.say(render.feedback(self.t, turn.feedback))
+            return
+        if turn.probe is not None and not turn.resumed:
+            self.say(render.probe(self.t, turn.probe))
+            return
+        self.say(render.question(self.t, turn.question, turn.number, "question.console_hint"))
+        if turn.probe is not None:
+            self.say(render.probe(self.t, turn.probe))
+
+
+async def run_console(
+    content: Content, database_url: str, kind: Kind | None, user_key: str | None, max_probes: int
+) -> int:
+    db = Database(database_url)
+    try:
+        await db.migrate()
+        practice = PracticeService(content, max_probes=max_probes)
+        key = user_key or f"console:{getpass.getuser()}"
+        return await Console(db, practice, Texts(content.messages, "en"), key).run(kind)
+    finally:
+        await db.close()

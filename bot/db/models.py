@@ -1,0 +1,176 @@
+"""SQLAlchemy 2 models. Portable types only, so SQLite and PostgreSQL share one schema."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no offset, PostgreSQL does)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use UTC-aware values")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class User(Base):
+    """A candidate, known by Telegram id or by a console key."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tg_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    console_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    first_name: Mapped[str] = mapped_column(String(128), default="")
+    lang: Mapped[str] = mapped_column(String(8), default="en")
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class InterviewSession(Base):
+    """One practice sitting: questions asked until /stop."""
+
+    __tablename__ = "interview_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    questions: Mapped[list[AskedQuestion]] = relationship(
+        back_populates="session", order_by="AskedQuestion.ordinal", cascade="all, delete-orphan"
+    )
+
+
+class AskedQuestion(Base):
+    """A question put to the candidate, and where it stands (answering/probing/done/skipped)."""
+
+    __tablename__ = "asked_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("interview_sessions.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    lang: Mapped[str] = mapped_column(String(8), default="en")
+    ordinal: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="answering")
+    first_tags: Mapped[list[Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    session: Mapped[InterviewSession] = relationship(back_populates="questions")
+    answers: Mapped[list[Answer]] = relationship(
+        order_by="Answer.round", cascade="all, delete-orphan"
+    )
+    probes: Mapped[list[ProbeAsked]] = relationship(
+        order_by="ProbeAsked.ordinal", cascade="all, delete-orphan"
+    )
+    feedback: Mapped[Feedback | None] = relationship(cascade="all, delete-orphan")
+
+
+class Answer(Base):
+    """What the candidate said in one round: 0 is the answer, 1.. reply to probes."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("asked_question_id", "round"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asked_question_id: Mapped[int] = mapped_column(
+        ForeignKey("asked_questions.id", ondelete="CASCADE"), index=True
+    )
+    round: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    fragments: Mapped[list[AnswerFragment]] = relationship(
+        order_by="AnswerFragment.id", cascade="all, delete-orphan"
+    )
+
+
+class AnswerFragment(Base):
+    """One message of a multi-message answer; an edit replaces its text."""
+
+    __tablename__ = "answer_fragments"
+    __table_args__ = (UniqueConstraint("answer_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ProbeAsked(Base):
+    """A follow-up the bot asked, with the rule and tag that chose it."""
+
+    __tablename__ = "probes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asked_question_id: Mapped[int] = mapped_column(
+        ForeignKey("asked_questions.id", ondelete="CASCADE"), index=True
+    )
+    ordinal: Mapped[int] = mapped_column(Integer)
+    rule_id: Mapped[str] = mapped_column(String(64))
+    tag: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Feedback(Base):
+    """The rubric verdict for one asked question."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asked_question_id: Mapped[int] = mapped_column(
+        ForeignKey("asked_questions.id", ondelete="CASCADE"), unique=True
+    )
+    points: Mapped[int] = mapped_column(Integer)
+    out_of: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(32))
+    checks: Mapped[list[Any]] = mapped_column(JSON)
+    first_tags: Mapped[list[Any]] = mapped_column(JSON)
+    open_tags: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

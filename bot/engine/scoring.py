@@ -1,0 +1,101 @@
+"""Rubric scoring: the 0-3 case rubric, the STAR checklist, a technical checklist.
+
+Scores come from the same signals as the probes, so feedback and follow-ups never
+disagree about what an answer contains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.engine.model import Kind
+from bot.engine.rules import Analysis
+
+# Below this many words an answer cannot carry a framework at all.
+_MIN_FRAMEWORK_WORDS = 15
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rubric line: its key (text lives in prompts/messages), met or not, and why."""
+
+    key: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Score:
+    """A rubric result: points out of a maximum, the checklist and the level's key."""
+
+    points: int
+    out_of: int
+    checks: tuple[Check, ...]
+    level: str
+
+
+def score_answer(kind: Kind, analysis: Analysis, scoring: dict[str, tuple[str, ...]]) -> Score:
+    """Score one (possibly probed) answer by kind."""
+    if kind == "case":
+        return _score_case(analysis, scoring)
+    if kind == "behavioral":
+        return _score_star(analysis)
+    return _score_technical(analysis)
+
+
+def _any(analysis: Analysis, names: tuple[str, ...]) -> bool:
+    return any(analysis.has(n) for n in names)
+
+
+def _score_case(analysis: Analysis, scoring: dict[str, tuple[str, ...]]) -> Score:
+    tags = set(analysis.tags)
+    framework = analysis.words >= _MIN_FRAMEWORK_WORDS and _any(
+        analysis, scoring.get("framework", ())
+    )
+    tailored = framework and _any(analysis, scoring.get("tailored", ()))
+    metric = "missing_metric" not in tags and "proxy_metric" not in tags
+    validation = "missing_validation" not in tags
+    tradeoff = "missing_tradeoff" not in tags
+    checks = (
+        Check("business_metric", metric, analysis.signals.get("business_metric", "")),
+        Check("validation", validation, analysis.signals.get("validation", "")),
+        Check("tradeoff", tradeoff, analysis.signals.get("tradeoff", "")),
+        Check("tailored", tailored),
+    )
+    if not framework:
+        points, level = 0, "case_0"
+    elif not tailored or not metric:
+        points, level = 1, "case_1"
+    elif validation and tradeoff:
+        points, level = 3, "case_3"
+    else:
+        points, level = 2, "case_2"
+    return Score(points, 3, checks, level)
+
+
+def _score_star(analysis: Analysis) -> Score:
+    tags = set(analysis.tags)
+    if "denies_failure" in tags:
+        checks = (Check("owns_failure", False),)
+        return Score(0, 5, checks, "star_denied")
+    number = analysis.signals.get("result_number") or analysis.signals.get("change_claim", "")
+    has_number = bool(number) and "missing_metric" not in tags
+    checks = (
+        Check("situation", analysis.words >= 25),
+        Check("own_action", "vague_ownership" not in tags and analysis.has("own_action")),
+        Check("result", "missing_result" not in tags),
+        Check("number", has_number, number),
+        Check("baseline", has_number and "missing_baseline" not in tags),
+    )
+    points = sum(c.ok for c in checks)
+    return Score(points, 5, checks, "star")
+
+
+def _score_technical(analysis: Analysis) -> Score:
+    tags = set(analysis.tags)
+    checks = [Check("substance", analysis.words >= _MIN_FRAMEWORK_WORDS)]
+    checks.append(Check("tradeoff", "missing_tradeoff" not in tags))
+    if analysis.has("proposes_rollout_or_model"):
+        checks.append(Check("validation", "missing_validation" not in tags))
+    points = sum(c.ok for c in checks)
+    return Score(points, len(checks), tuple(checks), "technical")

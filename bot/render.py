@@ -1,0 +1,107 @@
+"""Turn engine and service results into short, phone-sized HTML messages."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from bot.db.models import AskedQuestion
+from bot.engine.model import Probe, Question
+from bot.engine.session import Feedback
+from bot.services.practice import Summary
+from bot.texts import Texts
+
+
+def question(t: Texts, q: Question, number: int, hint_key: str = "question.hint") -> str:
+    theme = t.raw(f"themes.{q.themes[0]}") if q.themes else ""
+    header = t.html(
+        "question.header_html", kind=t.raw(f"kinds.{q.kind}"), theme=theme, number=number
+    )
+    return f"{header}\n{html.escape(q.text, quote=False)}\n\n<i>{t.html(hint_key)}</i>"
+
+
+def probe(t: Texts, p: Probe) -> str:
+    return t.html("probe.prefix_html", text=p.text)
+
+
+def tag_names(t: Texts, tags: Sequence[str]) -> str:
+    return ", ".join(str(t.raw(f"tags.{tag}")) for tag in tags)
+
+
+def feedback(t: Texts, fb: Feedback) -> str:
+    s = fb.score
+    if s.level.startswith("case"):
+        head = t.html(
+            "feedback.score_case_html", points=s.points, level=t.raw(f"feedback.levels.{s.level}")
+        )
+    elif s.level.startswith("star"):
+        head = t.html("feedback.score_star_html", points=s.points)
+    else:
+        head = t.html("feedback.score_technical_html", points=s.points, out_of=s.out_of)
+    lines = [head]
+    # strongest first: met checks, then the missing ones
+    for check in sorted(s.checks, key=lambda c: not c.ok):
+        mark = t.raw("feedback.ok") if check.ok else t.raw("feedback.missing")
+        label = html.escape(str(t.raw(f"feedback.checks.{check.key}")), quote=False)
+        detail = (
+            f" — {html.escape(check.detail[:60], quote=False)}" if check.ok and check.detail else ""
+        )
+        lines.append(f"{mark} {label}{detail}")
+    if fb.resolved_tags:
+        lines.append(t.html("feedback.resolved_html", tags=tag_names(t, fb.resolved_tags)))
+    if fb.open_tags:
+        lines.append(t.html("feedback.still_open_html", tags=tag_names(t, fb.open_tags)))
+    if fb.strong_points:
+        lines.append(t.html("feedback.strong_html", points="; ".join(fb.strong_points[:2])))
+    if s.level == "case_2":
+        lines.append(t.html("feedback.to_three"))
+    return "\n".join(lines)
+
+
+def summary(t: Texts, sm: Summary | None) -> str:
+    if sm is None or sm.answered == 0:
+        return t.html("session.summary_empty")
+    gaps = ", ".join(f"{t.raw(f'tags.{tag}')} ×{n}" for tag, n in sm.gaps.items())
+    scores = ", ".join(f"{t.raw(f'kinds.{kind}')} {p}/{o}" for kind, p, o in sm.scores)
+    return t.html(
+        "session.summary_html",
+        answered=sm.answered,
+        gaps=gaps or t.raw("session.no_gaps"),
+        scores=scores,
+    )
+
+
+def transcript_markdown(
+    t: Texts, questions: Sequence[AskedQuestion], lookup: dict[str, Question]
+) -> str:
+    """The user's whole history as Markdown, for /export."""
+    out = ["# Mock interview transcript", ""]
+    for aq in questions:
+        q = lookup.get(aq.question_id)
+        out.append(
+            f"## {aq.created_at:%Y-%m-%d %H:%M} UTC · {t.raw(f'kinds.{aq.kind}')} · "
+            f"{aq.question_id} ({aq.state})"
+        )
+        out.append("")
+        out.append(f"**Question:** {q.text if q else aq.question_id}")
+        out.append("")
+        probes = {p.ordinal: p for p in aq.probes}
+        for ans in aq.answers:
+            text = ans.text or "\n".join(f.text for f in ans.fragments)
+            if ans.round > 0 and ans.round in probes:
+                out.append(f"**Follow-up ({probes[ans.round].tag}):** {probes[ans.round].text}")
+                out.append("")
+            label = "Answer" if ans.round == 0 else "Reply"
+            out.append(f"**{label}:**")
+            out.append("")
+            out.extend(f"> {line}" if line else ">" for line in text.splitlines() or [""])
+            out.append("")
+        if aq.feedback is not None:
+            fb = aq.feedback
+            out.append(f"**Score:** {fb.points}/{fb.out_of}")
+            if fb.first_tags:
+                out.append(f"**Gaps found:** {tag_names(t, fb.first_tags)}")
+            if fb.open_tags:
+                out.append(f"**Still open:** {tag_names(t, fb.open_tags)}")
+            out.append("")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,33 @@
+"""One object that owns the engine and hands out transactions with a repository."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db.engine import create_engine, session_factory
+from bot.db.migrate import upgrade
+from bot.db.repo import Repo
+
+
+class Database:
+    """Engine + session factory; `tx()` is the only way services touch the database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_engine(url)
+        self._sessions = session_factory(self.engine)
+
+    async def migrate(self) -> None:
+        await upgrade(self.engine)
+
+    @asynccontextmanager
+    async def tx(self) -> AsyncIterator[Repo]:
+        """A transaction: commits when the block ends, rolls back on an exception."""
+        async with self._sessions() as session, session.begin():
+            yield Repo(session)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

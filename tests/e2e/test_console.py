@@ -1,0 +1,47 @@
+"""The console front end driven through stdin in a subprocess, including resume."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+VAGUE = ("Our team built a churn dashboard for the sales team. We cleaned the data, we "
+         "trained a model and we presented it every week. Churn went down 10% after that.")
+
+
+def _console(db: Path, stdin: str, *args: str) -> str:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{db}", "LOG_LEVEL": "WARNING"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--user", "tester", *args],
+        input=stdin, capture_output=True, text=True, cwd=ROOT, env=env, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return proc.stdout
+
+
+def test_interview_with_probe_then_resume(tmp_path: Path) -> None:
+    db = tmp_path / "console.sqlite3"
+    # multi-line answer, blank line sends; then quit at the follow-up
+    out = _console(db, VAGUE.replace(". ", ".\n", 1) + "\n\n", "--kind", "behavioral")
+    assert "Behavioral ·" in out and "(question 1)" in out
+    assert "Follow-up: You describe what the team did" in out
+    # a new process resumes the open question and its pending follow-up
+    out = _console(db, "My part was the model: I trained it and tuned it myself.\n\n"
+                   "Before, monthly churn was 5.2%; after three months it was 4.7%.\n\n/stop\n")
+    assert "Welcome back" in out
+    assert out.index("Welcome back") < out.index("Follow-up: You describe what the team did")
+    assert "STAR" in out and "Fixed in your follow-up" in out
+    assert "Session summary" in out and "Questions answered: 1" in out
+
+
+def test_commands_and_empty_input(tmp_path: Path) -> None:
+    db = tmp_path / "c2.sqlite3"
+    out = _console(db, "\n\n/skip\n/quit\n", "--kind", "case")
+    assert "(question 1)" in out and "(question 2)" in out
+    assert out.count("Case ·") == 2
+    assert "Bye!" in out
