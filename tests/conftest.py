@@ -19,9 +19,13 @@ _real_connect = socket.socket.connect
 
 def _guarded_connect(self: socket.socket, address: Any) -> Any:
     host = address[0] if isinstance(address, tuple) else address
-    if isinstance(host, str) and self.family in (socket.AF_INET, socket.AF_INET6):
-        if not (host.startswith("127.") or host in ("::1", "localhost")):
-            raise RuntimeError(f"test tried to reach the network: {address!r}")
+    inet = self.family in (socket.AF_INET, socket.AF_INET6)
+    if (
+        inet
+        and isinstance(host, str)
+        and not (host.startswith("127.") or host in ("::1", "localhost"))
+    ):
+        raise RuntimeError(f"test tried to reach the network: {address!r}")
     return _real_connect(self, address)
 
 

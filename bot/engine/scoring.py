@@ -76,8 +76,7 @@ def _score_case(analysis: Analysis, scoring: dict[str, tuple[str, ...]]) -> Scor
 def _score_star(analysis: Analysis) -> Score:
     tags = set(analysis.tags)
     if "denies_failure" in tags:
-        checks = (Check("owns_failure", False),)
-        return Score(0, 5, checks, "star_denied")
+        return Score(0, 5, (Check("owns_failure", False),), "star_denied")
     number = analysis.signals.get("result_number") or analysis.signals.get("change_claim", "")
     has_number = bool(number) and "missing_metric" not in tags
     checks = (

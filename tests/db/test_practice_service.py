@@ -40,8 +40,7 @@ async def test_full_question_cycle_is_stored(db: Database, content: Content) -> 
     assert summary is not None and summary.answered == 1 and summary.gaps
 
 
-async def test_resume_after_restart_uses_only_the_database(db: Database,
-                                                           content: Content) -> None:
+async def test_resume_after_restart_uses_only_the_database(db: Database, content: Content) -> None:
     svc = PracticeService(content, seed=2)
     async with db.tx() as repo:
         user = await svc.console_user(repo, "bo")

@@ -9,15 +9,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-VAGUE = ("Our team built a churn dashboard for the sales team. We cleaned the data, we "
-         "trained a model and we presented it every week. Churn went down 10% after that.")
+VAGUE = (
+    "Our team built a churn dashboard for the sales team. We cleaned the data, we "
+    "trained a model and we presented it every week. Churn went down 10% after that."
+)
 
 
 def _console(db: Path, stdin: str, *args: str) -> str:
     env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{db}", "LOG_LEVEL": "WARNING"}
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "console", "--user", "tester", *args],
-        input=stdin, capture_output=True, text=True, cwd=ROOT, env=env, timeout=60,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -31,8 +38,11 @@ def test_interview_with_probe_then_resume(tmp_path: Path) -> None:
     assert "Behavioral ·" in out and "(question 1)" in out
     assert "Follow-up: You describe what the team did" in out
     # a new process resumes the open question and its pending follow-up
-    out = _console(db, "My part was the model: I trained it and tuned it myself.\n\n"
-                   "Before, monthly churn was 5.2%; after three months it was 4.7%.\n\n/stop\n")
+    out = _console(
+        db,
+        "My part was the model: I trained it and tuned it myself.\n\n"
+        "Before, monthly churn was 5.2%; after three months it was 4.7%.\n\n/stop\n",
+    )
     assert "Welcome back" in out
     assert out.index("Welcome back") < out.index("Follow-up: You describe what the team did")
     assert "STAR" in out and "Fixed in your follow-up" in out

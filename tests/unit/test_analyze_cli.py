@@ -11,21 +11,41 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(lines: list[str]) -> list[dict[str, object]]:
-    proc = subprocess.run([sys.executable, "-m", "bot", "analyze"], input="\n".join(lines),
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "analyze"],
+        input="\n".join(lines),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     return [json.loads(line) for line in proc.stdout.splitlines()]
 
 
 def test_order_ids_and_tags() -> None:
     items = [
-        {"id": "a", "lang": "en", "kind": "behavioral",
-         "question": "Tell me about a mistake you made.",
-         "answer": "I can't think of one honestly, I always double check everything."},
-        {"id": 7, "lang": "en", "kind": "technical", "question": "Precision or recall?",
-         "answer": "Recall, obviously, catching fraud is the point, so I'd deploy it."},
-        {"id": "c", "lang": "en", "kind": "case", "question": "Improve the feed?",
-         "answer": "use deep learning"},
+        {
+            "id": "a",
+            "lang": "en",
+            "kind": "behavioral",
+            "question": "Tell me about a mistake you made.",
+            "answer": "I can't think of one honestly, I always double check everything.",
+        },
+        {
+            "id": 7,
+            "lang": "en",
+            "kind": "technical",
+            "question": "Precision or recall?",
+            "answer": "Recall, obviously, catching fraud is the point, so I'd deploy it.",
+        },
+        {
+            "id": "c",
+            "lang": "en",
+            "kind": "case",
+            "question": "Improve the feed?",
+            "answer": "use deep learning",
+        },
     ]
     out = _run([json.dumps(i) for i in items])
     assert [o["id"] for o in out] == ["a", 7, "c"]

@@ -35,8 +35,14 @@ def test_bank_meets_the_brief(content: Content) -> None:
         assert len([q for q in bank if q.kind == kind]) >= 12
     assert all(q.strong_points and q.text for q in bank)
     behavioral_themes = {t for q in bank if q.kind == "behavioral" for t in q.themes}
-    assert behavioral_themes >= {"ownership", "ambiguity", "conflict", "failure",
-                                 "customer_first", "impact"}
+    assert behavioral_themes >= {
+        "ownership",
+        "ambiguity",
+        "conflict",
+        "failure",
+        "customer_first",
+        "impact",
+    }
 
 
 def test_every_tag_has_a_rule(content: Content) -> None:
@@ -73,8 +79,9 @@ def test_duplicate_question_id(prompts: Path) -> None:
 def test_missing_question_text(prompts: Path) -> None:
     path = prompts / "questions/en/technical.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text + "\n  - id: tech-sql-99\n    kind: technical\n    themes: [sql]\n",
-                    encoding="utf-8")
+    path.write_text(
+        text + "\n  - id: tech-sql-99\n    kind: technical\n    themes: [sql]\n", encoding="utf-8"
+    )
     with pytest.raises(ContentError, match=r"technical\.yaml:\d+: tech-sql-99: missing"):
         load_content(prompts)
 
@@ -86,8 +93,11 @@ def test_wrong_type(prompts: Path) -> None:
 
 
 def test_unknown_key_is_an_error(prompts: Path) -> None:
-    _edit(prompts / "questions/en/behavioral.yaml", "    kind: behavioral\n",
-          "    kind: behavioral\n    difficulty: hard\n")
+    _edit(
+        prompts / "questions/en/behavioral.yaml",
+        "    kind: behavioral\n",
+        "    kind: behavioral\n    difficulty: hard\n",
+    )
     with pytest.raises(ContentError, match="unknown key"):
         load_content(prompts)
 
@@ -111,8 +121,9 @@ def test_missing_message_key_in_a_language(prompts: Path) -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True,
-                          text=True, cwd=ROOT, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
 
 
 def test_check_content_cli_ok() -> None:

@@ -7,8 +7,15 @@ import random
 from bot.engine.model import Question
 from bot.engine.picking import pick_question
 
-BANK = [Question(id=f"q{i}", kind="case" if i % 2 else "behavioral", text=f"Q{i}",
-                 themes=("impact",) if i == 2 else ("conflict",)) for i in range(6)]
+BANK = [
+    Question(
+        id=f"q{i}",
+        kind="case" if i % 2 else "behavioral",
+        text=f"Q{i}",
+        themes=("impact",) if i == 2 else ("conflict",),
+    )
+    for i in range(6)
+]
 
 
 def test_only_the_requested_kind_and_no_repeats() -> None:
@@ -32,8 +39,14 @@ def test_avoid_ids_and_empty_pool() -> None:
 def test_weights_favour_weak_spots() -> None:
     rng = random.Random(3)
     picks = [
-        pick_question(BANK, "behavioral", [], rng, tag_weights={"missing_metric": 50.0},
-                      tag_themes={"missing_metric": ["impact"]})
+        pick_question(
+            BANK,
+            "behavioral",
+            [],
+            rng,
+            tag_weights={"missing_metric": 50.0},
+            tag_themes={"missing_metric": ["impact"]},
+        )
         for _ in range(200)
     ]
     share = sum(1 for q in picks if q and q.id == "q2") / len(picks)

@@ -11,15 +11,24 @@ CASE_Q = "Short-video watch time fell 8% among users aged 25-35. Where do you st
 
 CASE_LEVELS = [
     ("no idea, maybe ask the team", 0),
-    ("I would look at the data, find the problem and fix it with a model. Then I would "
-     "look at the numbers again and make a presentation for management with next steps.", 1),
-    ("First I'd check that the drop is real, then split watch time per user by device, "
-     "creator category and new versus returning viewers. My hypothesis is that the feed "
-     "shows too many repeated videos to this cohort; I'd fix the ranking's diversity.", 2),
-    ("First I'd check the drop is real, then split watch time per user by device and "
-     "creator category. My hypothesis: the feed repeats videos for this cohort, so I'd add "
-     "a diversity penalty to ranking. The trade-off is lower short-term clicks. I'd A/B "
-     "test it on 5% of users for two weeks with watch time per user as the metric.", 3),
+    (
+        "I would look at the data, find the problem and fix it with a model. Then I would "
+        "look at the numbers again and make a presentation for management with next steps.",
+        1,
+    ),
+    (
+        "First I'd check that the drop is real, then split watch time per user by device, "
+        "creator category and new versus returning viewers. My hypothesis is that the feed "
+        "shows too many repeated videos to this cohort; I'd fix the ranking's diversity.",
+        2,
+    ),
+    (
+        "First I'd check the drop is real, then split watch time per user by device and "
+        "creator category. My hypothesis: the feed repeats videos for this cohort, so I'd add "
+        "a diversity penalty to ranking. The trade-off is lower short-term clicks. I'd A/B "
+        "test it on 5% of users for two weeks with watch time per user as the metric.",
+        3,
+    ),
 ]
 
 
@@ -39,7 +48,11 @@ def test_star_checklist_counts_each_item(rules: RuleSet) -> None:
     score = score_answer("behavioral", analyze(rules, "behavioral", answer, "Impact?"), {})
     assert score.points == 5
     assert [c.key for c in score.checks if c.ok] == [
-        "situation", "own_action", "result", "number", "baseline"
+        "situation",
+        "own_action",
+        "result",
+        "number",
+        "baseline",
     ]
 
 
@@ -55,6 +68,10 @@ def test_star_without_baseline_loses_that_item(rules: RuleSet) -> None:
 
 
 def test_denied_failure_scores_zero(rules: RuleSet) -> None:
-    a = analyze(rules, "behavioral", "I can't think of a failure, I always double check.",
-                "Tell me about a time you failed.")
+    a = analyze(
+        rules,
+        "behavioral",
+        "I can't think of a failure, I always double check.",
+        "Tell me about a time you failed.",
+    )
     assert score_answer("behavioral", a, {}).points == 0

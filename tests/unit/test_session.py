@@ -6,8 +6,13 @@ from bot.engine.model import Probe, Question
 from bot.engine.rules import RuleSet
 from bot.engine.session import Feedback, QuestionState, next_step
 
-Q = Question(id="beh-imp-99", kind="behavioral", text="Describe a project with impact.",
-             themes=("impact",), strong_points=("Names a baseline",))
+Q = Question(
+    id="beh-imp-99",
+    kind="behavioral",
+    text="Describe a project with impact.",
+    themes=("impact",),
+    strong_points=("Names a baseline",),
+)
 
 WE_NO_BASELINE = (
     "Our team rebuilt the recommendation widget on the order page. We cleaned the click "
