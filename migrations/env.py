@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from bot.db.engine import create_engine
-from bot.db.models import Base
+from bot.db.models import Base, UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata
@@ -23,12 +23,20 @@ def _url() -> str:
     )
 
 
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Write our UTC decorator as the portable column type it stores."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

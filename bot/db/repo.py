@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.db.delivery import DeliveryQueries
 from bot.db.models import (
     Answer,
     AnswerFragment,
@@ -17,13 +18,12 @@ from bot.db.models import (
     InterviewSession,
     ProbeAsked,
     User,
-    utcnow,
 )
 
 OPEN_STATES = ("answering", "probing")
 
 
-class Repo:
+class Repo(DeliveryQueries):
     """Thin data access over one AsyncSession; the caller owns the transaction."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -56,8 +56,11 @@ class Repo:
         )
         return (await self.s.execute(stmt)).scalar()
 
-    async def current_question(self, user_id: int) -> AskedQuestion | None:
-        """The question the user is in the middle of, with answers, fragments and probes."""
+    async def current_question(self, user_id: int, lock: bool = False) -> AskedQuestion | None:
+        """The question the user is in the middle of, with answers, fragments and probes.
+
+        `lock` takes a row lock (PostgreSQL) so two processes never evaluate it twice.
+        """
         stmt = (
             select(AskedQuestion)
             .join(InterviewSession)
@@ -73,6 +76,8 @@ class Repo:
             .order_by(AskedQuestion.id.desc())
             .limit(1)
         )
+        if lock:
+            stmt = stmt.with_for_update(of=AskedQuestion)
         return (await self.s.execute(stmt)).scalar()
 
     async def last_question(self, user_id: int) -> AskedQuestion | None:
@@ -197,7 +202,3 @@ class Repo:
     async def add_feedback(self, feedback: Feedback) -> None:
         self.s.add(feedback)
         await self.s.flush()
-
-
-def now_utc() -> datetime:
-    return utcnow()

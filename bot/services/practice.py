@@ -23,6 +23,7 @@ class Turn:
 
     question: Question | None = None
     number: int = 0
+    asked_id: int = 0
     probe: Probe | None = None
     feedback: FeedbackResult | None = None
     resumed: bool = False
@@ -127,7 +128,12 @@ class PracticeService:
         )
         aq.answers, aq.probes = [], []
         await repo.add(aq)
-        return Turn(question=question, number=aq.ordinal)
+        return Turn(question=question, number=aq.ordinal, asked_id=aq.id)
+
+    async def latest_asked_id(self, repo: Repo, user: User) -> int | None:
+        """The newest asked question's id: buttons on older messages are stale."""
+        last = await repo.last_question(user.id)
+        return last.id if last else None
 
     async def retry(self, repo: Repo, user: User) -> Turn:
         """Ask the last question again, fresh."""
@@ -176,7 +182,7 @@ class PracticeService:
 
     async def submit(self, repo: Repo, user: User) -> Turn | None:
         """Evaluate the collected answer: the next probe, or feedback. None if nothing to send."""
-        aq = await repo.current_question(user.id)
+        aq = await repo.current_question(user.id, lock=True)
         if aq is None:
             return None
         answer = await repo.open_answer(aq)
@@ -200,7 +206,7 @@ class PracticeService:
         if isinstance(step, Probe):
             await repo.add_probe(aq, step.rule_id, step.tag, step.text)
             aq.state = "probing"
-            return Turn(question=question, number=aq.ordinal, probe=step)
+            return Turn(question=question, number=aq.ordinal, asked_id=aq.id, probe=step)
         aq.state = "done"
         aq.finished_at = utcnow()
         await repo.add_feedback(
@@ -214,7 +220,7 @@ class PracticeService:
                 open_tags=list(step.open_tags),
             )
         )
-        return Turn(question=question, number=aq.ordinal, feedback=step)
+        return Turn(question=question, number=aq.ordinal, asked_id=aq.id, feedback=step)
 
     async def due_users(self, repo: Repo, older_than: datetime) -> list[int]:
         return await repo.pending_answers(older_than)

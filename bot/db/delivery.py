@@ -1,0 +1,182 @@
+"""Queries for the update store and the outbox: portable SQL (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import OutboxMessage, TgUpdate, User
+
+
+class DeliveryQueries:
+    """Mixed into Repo: durable updates (idempotent by update_id) and the reply outbox."""
+
+    s: AsyncSession
+
+    async def _insert_ignore(self, rows: list[dict[str, Any]]) -> int:
+        """INSERT … ON CONFLICT DO NOTHING on tg_updates; returns how many were new."""
+        if not rows:
+            return 0
+        dialect = self.s.get_bind().dialect.name
+        ins = postgresql.insert(TgUpdate) if dialect == "postgresql" else sqlite.insert(TgUpdate)
+        stmt = ins.values(rows).on_conflict_do_nothing(index_elements=["update_id"])
+        result = await self.s.execute(stmt)
+        return max(int(getattr(result, "rowcount", 0) or 0), 0)
+
+    async def save_updates(
+        self, rows: Sequence[tuple[int, int | None, dict[str, Any]]], now: datetime
+    ) -> int:
+        return await self._insert_ignore(
+            [
+                {
+                    "update_id": u,
+                    "chat_id": c,
+                    "payload": p,
+                    "status": "pending",
+                    "received_at": now,
+                }
+                for u, c, p in rows
+            ]
+        )
+
+    async def pending_updates(self, limit: int = 1000) -> Sequence[TgUpdate]:
+        stmt = (
+            select(TgUpdate)
+            .where(TgUpdate.status == "pending")
+            .order_by(TgUpdate.update_id)
+            .limit(limit)
+        )
+        return (await self.s.execute(stmt)).scalars().all()
+
+    async def claim_update(
+        self, update_id: int, chat_id: int | None, payload: dict[str, Any], now: datetime
+    ) -> bool:
+        """Mark an update processed inside the caller's transaction. False if it already was.
+
+        The claim commits together with everything the handler changes, so a crash before
+        the commit leaves the update pending (replayed at start) and a crash after it
+        leaves it done (never processed twice).
+        """
+        stmt = (
+            update(TgUpdate)
+            .where(TgUpdate.update_id == update_id, TgUpdate.status == "pending")
+            .values(status="done", processed_at=now)
+        )
+        result: CursorResult[Any] = await self.s.execute(stmt)  # type: ignore[assignment]
+        if result.rowcount == 1:
+            return True
+        inserted = await self._insert_ignore(
+            [
+                {
+                    "update_id": update_id,
+                    "chat_id": chat_id,
+                    "payload": payload,
+                    "status": "done",
+                    "received_at": now,
+                    "processed_at": now,
+                }
+            ]
+        )
+        return inserted == 1
+
+    async def finish_update(self, update_id: int, now: datetime, status: str = "ignored") -> None:
+        """Mark an update nobody handled (or that crashed a handler) so it is not replayed."""
+        await self.s.execute(
+            update(TgUpdate)
+            .where(TgUpdate.update_id == update_id, TgUpdate.status == "pending")
+            .values(status=status, processed_at=now)
+        )
+
+    # ---- outbox -------------------------------------------------------------------------
+    async def enqueue(
+        self, chat_id: int, method: str, payload: dict[str, Any], now: datetime
+    ) -> None:
+        self.s.add(
+            OutboxMessage(
+                chat_id=chat_id, method=method, payload=payload, next_attempt_at=now, created_at=now
+            )
+        )
+        await self.s.flush()
+
+    async def outbox_chats_due(self, now: datetime, limit: int = 500) -> list[int]:
+        stmt = (
+            select(OutboxMessage.chat_id)
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now,
+                or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+            )
+            .group_by(OutboxMessage.chat_id)
+            .limit(limit)
+        )
+        return list((await self.s.execute(stmt)).scalars())
+
+    async def lease_next(
+        self, chat_id: int, now: datetime, lease: timedelta
+    ) -> OutboxMessage | None:
+        """Take the chat's oldest pending message for sending, unless another sender has it.
+
+        Strict order per chat: while the oldest message waits (backoff, lease), later ones
+        wait too.
+        """
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
+            .order_by(OutboxMessage.id)
+            .limit(1)
+        )
+        row = (await self.s.execute(stmt)).scalar()
+        if row is None or row.next_attempt_at > now:
+            return None
+        free = or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now)
+        result: CursorResult[Any] = await self.s.execute(  # type: ignore[assignment]
+            update(OutboxMessage)
+            .where(and_(OutboxMessage.id == row.id, OutboxMessage.status == "pending", free))
+            .values(lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        )
+        if result.rowcount != 1:
+            return None
+        await self.s.refresh(row)
+        return row
+
+    async def outbox_done(
+        self,
+        row_id: int,
+        status: str,
+        now: datetime,
+        message_id: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        await self.s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(
+                status=status,
+                sent_at=now if status == "sent" else None,
+                tg_message_id=message_id,
+                error=error,
+                lease_until=None,
+            )
+        )
+
+    async def outbox_retry(self, row_id: int, at: datetime, error: str) -> None:
+        await self.s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(next_attempt_at=at, error=error[:500], lease_until=None)
+        )
+
+    async def mark_chat_blocked(self, chat_id: int, now: datetime) -> None:
+        """The user blocked the bot: record it and drop what was still queued for them."""
+        await self.s.execute(update(User).where(User.chat_id == chat_id).values(blocked_at=now))
+        await self.s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
+            .values(status="blocked", lease_until=None)
+        )

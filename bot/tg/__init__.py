@@ -1,0 +1,1 @@
+"""Telegram front end: application builder, handlers, durable updates and the outbox."""

@@ -1,0 +1,181 @@
+"""The one place that builds the PTB Application and runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    TypeHandler,
+)
+from telegram.request import HTTPXRequest
+
+from bot.config import Settings
+from bot.content.loader import Content
+from bot.db.models import utcnow
+from bot.services.database import Database
+from bot.services.practice import PracticeService
+from bot.tg.durable import DurableBot, PerChatUpdateProcessor, replay_pending
+from bot.tg.outbox import ChatLocks, OutboxSender
+from bot.tg.private import PrivateChat
+from bot.tg.unit import Deps
+
+log = logging.getLogger(__name__)
+App = Application[Any, Any, Any, Any, Any, Any]
+COMMANDS = ("practice", "done", "skip", "stop", "export", "help")
+SWEEP_SECONDS = 0.5
+
+
+class RedactToken(logging.Filter):
+    """httpx and PTB log request URLs, which contain the token: blank it everywhere."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token and self.token in record.getMessage():
+            record.msg = record.getMessage().replace(self.token, "<token>")
+            record.args = ()
+        return True
+
+
+def build_application(
+    settings: Settings, content: Content, db: Database, clock: Callable[[], datetime] = utcnow
+) -> App:
+    """Build the Application with durable intake, the outbox and every handler."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    token = settings.telegram_bot_token.get_secret_value()
+    base_url = settings.telegram_api_base_url or "https://api.telegram.org/bot"
+    bot = DurableBot(
+        token,
+        base_url=base_url,
+        base_file_url=base_url.replace("/bot", "/file/bot"),
+        request=HTTPXRequest(
+            connection_pool_size=64,
+            read_timeout=15,
+            write_timeout=15,
+            connect_timeout=10,
+            pool_timeout=10,
+        ),
+        get_updates_request=HTTPXRequest(read_timeout=40, connect_timeout=10),
+        rate_limiter=AIORateLimiter(max_retries=3),
+        defaults=Defaults(parse_mode=ParseMode.HTML),
+        db=db,
+        clock=clock,
+    )
+    locks = ChatLocks()
+    deps = Deps(
+        settings=settings,
+        content=content,
+        db=db,
+        practice=PracticeService(content, max_probes=settings.max_probes),
+        clock=clock,
+        locks=locks,
+    )
+    private = PrivateChat(deps)
+
+    async def post_init(app: App) -> None:
+        deps.outbox = OutboxSender(db, app.bot, clock)
+        await _register_commands(app, deps)
+        await replay_pending(app, db)
+        assert app.job_queue is not None
+        app.job_queue.run_repeating(
+            _sweep(private, deps),
+            interval=SWEEP_SECONDS,
+            first=0.1,
+            name="sweep",
+            job_kwargs={"max_instances": 1, "coalesce": True},
+        )
+
+    app: App = (
+        ApplicationBuilder()
+        .bot(bot)
+        .concurrent_updates(PerChatUpdateProcessor(locks))
+        .post_init(post_init)
+        .build()
+    )
+    app.add_handlers(private.handlers(), group=0)
+    app.add_handler(TypeHandler(Update, _finish_unhandled(db, clock)), group=99)
+    app.add_error_handler(_on_error(db, clock))
+    return app
+
+
+def _sweep(private: PrivateChat, deps: Deps) -> Callable[[Any], Any]:
+    async def sweep(_context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await private.evaluate_quiet_answers()
+            if deps.outbox is not None:
+                await deps.outbox.flush_due()
+            deps.locks.release_idle()
+        except Exception:  # a bad minute must not stop the sweeper for everyone
+            log.exception("sweep failed")
+
+    return sweep
+
+
+def _finish_unhandled(db: Database, clock: Callable[[], datetime]) -> Callable[..., Any]:
+    async def finish(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        async with db.tx() as repo:
+            await repo.finish_update(update.update_id, clock())
+
+    return finish
+
+
+def _on_error(db: Database, clock: Callable[[], datetime]) -> Callable[..., Any]:
+    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error while handling an update", exc_info=context.error)
+        if isinstance(update, Update):  # never replay a poison update at every start
+            async with db.tx() as repo:
+                await repo.finish_update(update.update_id, clock(), status="failed")
+
+    return on_error
+
+
+async def _register_commands(app: App, deps: Deps) -> None:
+    t = deps.texts("en")
+    commands = [BotCommand(c, str(t.raw(f"tg.commands.{c}"))) for c in COMMANDS]
+    try:
+        await app.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
+    except TelegramError as exc:
+        log.warning("setMyCommands failed: %s", exc)
+
+
+def run_bot(settings: Settings, content: Content) -> int:
+    """`python -m bot run`: migrate, then long-poll until stopped."""
+    if settings.telegram_bot_token is None:
+        print(
+            "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather (/newbot), then put "
+            "TELEGRAM_BOT_TOKEN=<token> in .env (see .env.example).",
+            file=sys.stderr,
+        )
+        return 2
+    token = settings.telegram_bot_token.get_secret_value()
+    redact = RedactToken(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+    db = Database(settings.database_url)
+    asyncio.run(db.migrate())
+    # PTB's run_polling manages its own event loop; give it a fresh one.
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    app = build_application(settings, content, db)
+    try:
+        app.run_polling(
+            allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=30, close_loop=False
+        )
+    finally:
+        asyncio.get_event_loop().run_until_complete(db.close())
+    return 0

@@ -1,0 +1,280 @@
+"""Private-chat practice: commands, answers, buttons. Each handler: read, one service, reply."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any, cast
+
+from telegram import Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import render
+from bot.engine.model import KINDS, Kind
+from bot.services.practice import Turn
+from bot.tg.callback_data import decode
+from bot.tg.messages import after_feedback_keyboard, kinds_keyboard
+from bot.tg.unit import Deps, Unit, job_unit, update_unit
+
+log = logging.getLogger(__name__)
+Context = ContextTypes.DEFAULT_TYPE
+PRIVATE = filters.ChatType.PRIVATE
+NON_TEXT = (
+    filters.Sticker.ALL
+    | filters.VOICE
+    | filters.AUDIO
+    | filters.PHOTO
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.Document.ALL
+    | filters.LOCATION
+    | filters.CONTACT
+    | filters.ANIMATION
+    | filters.POLL
+    | filters.Dice.ALL
+)
+
+
+class PrivateChat:
+    """The handlers of the private practice flow, bound to their dependencies."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def handlers(self) -> list[BaseHandler[Update, Any, Any]]:
+        new_msg = filters.UpdateType.MESSAGE & PRIVATE
+        return [
+            CommandHandler("start", self.start, filters=new_msg),
+            CommandHandler("practice", self.practice, filters=new_msg),
+            CommandHandler("skip", self.skip, filters=new_msg),
+            CommandHandler("stop", self.stop, filters=new_msg),
+            CommandHandler("done", self.done, filters=new_msg),
+            CommandHandler("help", self.help, filters=new_msg),
+            CommandHandler("export", self.export, filters=new_msg),
+            CallbackQueryHandler(self.button),
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE & PRIVATE & filters.TEXT, self.edited),
+            MessageHandler(new_msg & filters.COMMAND, self.unknown_command),
+            MessageHandler(new_msg & filters.TEXT, self.text),
+            MessageHandler(new_msg & NON_TEXT, self.non_text),
+        ]
+
+    # ---- rendering of a turn ------------------------------------------------------------
+    async def show(self, u: Unit, turn: Turn) -> None:
+        t = u.t
+        if turn.question is None:
+            kind = turn.exhausted or "behavioral"
+            await u.say(
+                t.html("session.no_more_questions", kind=t.raw(f"kinds.{kind}")), kinds_keyboard(t)
+            )
+            return
+        if turn.feedback is not None:
+            await u.say(
+                render.feedback(t, turn.feedback), after_feedback_keyboard(t, turn.asked_id)
+            )
+            return
+        if turn.probe is not None and not turn.resumed:
+            await u.say(render.probe(t, turn.probe))
+            return
+        if turn.resumed:
+            await u.say(t.html("tg.resume_html"))
+        await u.say(render.question(t, turn.question, turn.number))
+        if turn.probe is not None:
+            await u.say(render.probe(t, turn.probe))
+
+    # ---- commands ---------------------------------------------------------------------------
+    async def start(self, update: Update, context: Context) -> None:
+        payload = (context.args or [""])[0].strip().lower()
+        async with update_unit(self.deps, update) as u:
+            if u is None:
+                return
+            practice = self.deps.practice
+            if payload in KINDS:
+                await self.show(u, await practice.ask(u.repo, u.user, payload))
+                return
+            if payload and self.deps.content.question(payload, u.user.lang):
+                await self.show(u, await practice.ask(u.repo, u.user, question_id=payload))
+                return
+            await u.say(
+                u.t.html("tg.welcome_html", name=u.user.first_name or "there"), kinds_keyboard(u.t)
+            )
+
+    async def practice(self, update: Update, context: Context) -> None:
+        arg = (context.args or [""])[0].strip().lower()
+        async with update_unit(self.deps, update) as u:
+            if u is None:
+                return
+            if arg and arg not in KINDS:
+                await u.say(u.t.html("tg.practice_usage_html"), kinds_keyboard(u.t))
+                return
+            if not arg:
+                current = await self.deps.practice.current(u.repo, u.user)
+                if current is not None:
+                    await self.show(u, current)
+                    return
+            kind = arg if arg in KINDS else None
+            await self.show(u, await self.deps.practice.ask(u.repo, u.user, kind))
+
+    async def skip(self, update: Update, context: Context) -> None:
+        async with update_unit(self.deps, update) as u:
+            if u is not None:
+                await self.show(u, await self.deps.practice.skip(u.repo, u.user))
+
+    async def stop(self, update: Update, context: Context) -> None:
+        async with update_unit(self.deps, update) as u:
+            if u is not None:
+                await self._stop(u)
+
+    async def _stop(self, u: Unit) -> None:
+        summary = await self.deps.practice.stop(u.repo, u.user)
+        await u.say(render.summary(u.t, summary) + "\n\n" + u.t.html("session.stopped"))
+
+    async def done(self, update: Update, context: Context) -> None:
+        chat = update.effective_chat
+        if chat is not None:
+            await self._typing(chat.id)  # before the transaction: no network inside it
+        async with update_unit(self.deps, update) as u:
+            if u is None:
+                return
+            turn = await self.deps.practice.submit(u.repo, u.user)
+            if turn is None:
+                await u.say(u.t.html("tg.nothing_to_send"))
+                return
+            await self.show(u, turn)
+
+    async def help(self, update: Update, context: Context) -> None:
+        async with update_unit(self.deps, update) as u:
+            if u is not None:
+                await u.say(u.t.html("tg.help_html"))
+
+    async def export(self, update: Update, context: Context) -> None:
+        async with update_unit(self.deps, update) as u:
+            if u is None:
+                return
+            history = await self.deps.practice.export(u.repo, u.user)
+            if not history:
+                await u.say(u.t.html("tg.export_empty"))
+                return
+            lookup = {q.id: q for q in self.deps.content.bank(u.user.lang)}
+            text = render.transcript_markdown(u.t, history, lookup)
+            caption = str(u.t.raw("tg.export_caption"))
+            await u.document("mock-interview-transcript.md", text, caption)
+
+    async def unknown_command(self, update: Update, context: Context) -> None:
+        async with update_unit(self.deps, update) as u:
+            if u is not None:
+                await u.say(u.t.html("tg.unknown_command"))
+
+    # ---- answers ----------------------------------------------------------------------------
+    async def text(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is None or message.text is None:
+            return
+        async with update_unit(self.deps, update) as u:
+            if u is None:
+                return
+            stored = await self.deps.practice.add_fragment(
+                u.repo, u.user, message.text, message.message_id, u.now
+            )
+            if not stored:
+                await u.say(u.t.html("tg.no_open_question"), kinds_keyboard(u.t))
+
+    async def edited(self, update: Update, context: Context) -> None:
+        message = update.edited_message
+        if message is None or message.text is None:
+            return
+        async with update_unit(self.deps, update) as u:
+            if u is None:
+                return
+            replaced = await self.deps.practice.edit_fragment(
+                u.repo, u.user, message.message_id, message.text
+            )
+            if not replaced:
+                await u.say(u.t.html("tg.edit_too_late"))
+
+    async def non_text(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        async with update_unit(self.deps, update) as u:
+            if u is None or message is None:
+                return
+            key = "tg.voice" if (message.voice or message.audio) else "tg.non_text"
+            await u.say(u.t.html(key))
+
+    # ---- buttons ----------------------------------------------------------------------------
+    async def button(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        notice: str | None = None
+        async with update_unit(self.deps, update) as u:
+            if u is None:
+                return
+            data = decode(query.data)
+            if data is None:
+                notice = str(u.t.raw("tg.forged_button"))
+            elif data.action == "kind":
+                await self.show(
+                    u, await self.deps.practice.ask(u.repo, u.user, cast(Kind, data.arg))
+                )
+            else:
+                latest = await self.deps.practice.latest_asked_id(u.repo, u.user)
+                if latest is None or int(data.arg) != latest:
+                    notice = str(u.t.raw("tg.stale_button"))
+                elif data.action == "next":
+                    await self.show(u, await self.deps.practice.skip(u.repo, u.user))
+                elif data.action == "retry":
+                    await self.show(u, await self.deps.practice.retry(u.repo, u.user))
+                else:
+                    await self._stop(u)
+        await self._answer(update, notice)
+
+    async def _answer(self, update: Update, notice: str | None) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        try:
+            await query.answer(notice)
+            if notice is None and query.message is not None:
+                await query.edit_message_reply_markup(None)  # one press per keyboard
+        except TelegramError as exc:  # an expired query or a deleted message: cosmetic
+            log.debug("callback cleanup failed: %s", exc)
+
+    # ---- grace period -------------------------------------------------------------------------
+    async def evaluate_quiet_answers(self) -> None:
+        """Evaluate answers whose last fragment is older than the grace period."""
+        deps = self.deps
+        cutoff = deps.clock() - timedelta(seconds=deps.settings.answer_grace_seconds)
+        async with deps.db.tx() as repo:
+            due = await deps.practice.due_users(repo, cutoff)
+        for user_id in due:
+            await self._evaluate(user_id)
+
+    async def _evaluate(self, user_id: int) -> None:
+        async with self.deps.db.tx() as repo:
+            chat_id = (await repo.user(user_id)).chat_id
+        if chat_id is None:
+            return
+        async with self.deps.locks.get(chat_id):
+            await self._typing(chat_id)
+            async with job_unit(self.deps, user_id) as u:
+                if u is None:
+                    return
+                turn = await self.deps.practice.submit(u.repo, u.user)
+                if turn is not None:
+                    await self.show(u, turn)
+
+    async def _typing(self, chat_id: int) -> None:
+        if self.deps.outbox is None:
+            return
+        try:
+            await self.deps.outbox.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        except TelegramError as exc:
+            log.debug("typing indicator failed for %s: %s", chat_id, exc)

@@ -1,0 +1,106 @@
+"""One update = one transaction: claim the update, run a service, queue the replies.
+
+Replies go to the outbox inside the same transaction and are sent after the commit, so
+state and replies never disagree, whatever moment the process dies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from telegram import Update
+
+from bot.config import Settings
+from bot.content.loader import Content
+from bot.db.models import User
+from bot.db.repo import Repo
+from bot.services.database import Database
+from bot.services.practice import PracticeService
+from bot.texts import Texts
+from bot.tg.durable import chat_id_of
+from bot.tg.messages import split_html
+from bot.tg.outbox import ChatLocks, OutboxSender
+
+
+@dataclass
+class Deps:
+    """Everything handlers need, passed in when the application is built."""
+
+    settings: Settings
+    content: Content
+    db: Database
+    practice: PracticeService
+    clock: Callable[[], datetime]
+    locks: ChatLocks
+    outbox: OutboxSender | None = None
+
+    def texts(self, lang: str) -> Texts:
+        return Texts(self.content.messages, lang)
+
+
+@dataclass
+class Unit:
+    """The open transaction of one update (or one job run) for one chat."""
+
+    repo: Repo
+    chat_id: int
+    user: User
+    t: Texts
+    now: datetime
+    queued: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    async def say(self, html_text: str, keyboard: dict[str, Any] | None = None) -> None:
+        """Queue an HTML message (split below 4,096 chars; buttons on the last part)."""
+        chunks = split_html(html_text)
+        for i, chunk in enumerate(chunks):
+            payload: dict[str, Any] = {"text": chunk, "parse_mode": "HTML"}
+            if keyboard is not None and i == len(chunks) - 1:
+                payload["reply_markup"] = keyboard
+            await self.repo.enqueue(self.chat_id, "sendMessage", payload, self.now)
+
+    async def document(self, filename: str, content: str, caption: str) -> None:
+        await self.repo.enqueue(
+            self.chat_id,
+            "sendDocument",
+            {"filename": filename, "content": content, "caption": caption},
+            self.now,
+        )
+
+
+@asynccontextmanager
+async def update_unit(deps: Deps, update: Update) -> AsyncIterator[Unit | None]:
+    """Yield a Unit for a fresh update, or None when it was already processed."""
+    chat_id = chat_id_of(update)
+    tg_user = update.effective_user
+    if chat_id is None or tg_user is None:
+        yield None
+        return
+    now = deps.clock()
+    async with deps.db.tx() as repo:
+        if not await repo.claim_update(update.update_id, chat_id, update.to_dict(), now):
+            yield None
+            return
+        user = await deps.practice.telegram_user(
+            repo, tg_user.id, chat_id, tg_user.first_name or "", tg_user.language_code
+        )
+        yield Unit(repo, chat_id, user, deps.texts(user.lang), now)
+    if deps.outbox is not None:
+        await deps.outbox.flush(chat_id)
+
+
+@asynccontextmanager
+async def job_unit(deps: Deps, user_id: int) -> AsyncIterator[Unit | None]:
+    """A Unit for work not caused by an update (the grace-period sweeper)."""
+    async with deps.db.tx() as repo:
+        user = await repo.user(user_id)
+        if user.chat_id is None or user.blocked_at is not None:
+            yield None
+            return
+        chat_id = user.chat_id
+        yield Unit(repo, chat_id, user, deps.texts(user.lang), deps.clock())
+    if deps.outbox is not None:
+        await deps.outbox.flush(chat_id)
