@@ -86,7 +86,7 @@ class OutboxSender:
             await self._retry(row_id, _seconds(exc.retry_after), f"429 retry after {exc}")
             return False
         except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, connection errors
-            await self._retry(row_id, min(2.0**attempts, MAX_BACKOFF), str(exc))
+            await self._retry(row_id, min(2.0 ** (attempts - 1), MAX_BACKOFF), str(exc))
             return False
         async with self.db.tx() as repo:
             await repo.outbox_done(row_id, "sent", self.clock(), message_id=message_id)

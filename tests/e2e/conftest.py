@@ -1,0 +1,80 @@
+"""End-to-end harness: the real PTB Application over real HTTP to a fake Bot API server,
+with a real SQLite file and the real migrations. Nothing of ours is mocked."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from bot.config import Settings
+from bot.content import Content
+from bot.services.database import Database
+from bot.tg.app import App, build_application
+from tests.fakes.telegram_server import FakeTelegram
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
+)
+
+
+class Harness:
+    """Starts and stops the bot against `tg`, as `python -m bot run` would."""
+
+    def __init__(self, tg: FakeTelegram, content: Content, db_path: Path,
+                 grace: float = 0.3) -> None:
+        self.tg = tg
+        self.settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            telegram_bot_token=tg.token,  # type: ignore[arg-type]
+            telegram_api_base_url=tg.base_url,
+            database_url=f"sqlite+aiosqlite:///{db_path}",
+            answer_grace_seconds=grace,
+        )
+        self.content = content
+        self.db = Database(self.settings.database_url)
+        self.app: App | None = None
+
+    async def start(self) -> App:
+        await self.db.migrate()
+        app = build_application(self.settings, self.content, self.db)
+        await app.initialize()
+        if app.post_init is not None:
+            await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await app.start()
+        self.app = app
+        return app
+
+    async def stop(self) -> None:
+        app = self.app
+        if app is not None:
+            assert app.updater is not None
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
+        await self.db.close()
+
+
+@pytest_asyncio.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def harness(tg: FakeTelegram, content: Content, tmp_path: Path) -> AsyncIterator[Harness]:
+    h = Harness(tg, content, tmp_path / "bot.sqlite3")
+    await h.start()
+    yield h
+    await h.stop()
+
+
+def person(tg: FakeTelegram, uid: int, name: str) -> dict[str, Any]:
+    user = tg.user(uid, name)
+    tg.private_chat(user)
+    return user
