@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from collections.abc import Callable
@@ -89,6 +88,7 @@ def build_application(
     private = PrivateChat(deps)
 
     async def post_init(app: App) -> None:
+        await db.migrate()  # in the loop that will use the engine's connections
         deps.outbox = OutboxSender(db, app.bot, clock)
         await _register_commands(app, deps)
         await replay_pending(app, db)
@@ -101,11 +101,15 @@ def build_application(
             job_kwargs={"max_instances": 1, "coalesce": True},
         )
 
+    async def post_shutdown(_app: App) -> None:
+        await db.close()
+
     app: App = (
         ApplicationBuilder()
         .bot(bot)
         .concurrent_updates(PerChatUpdateProcessor(locks))
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
         .build()
     )
     app.add_handlers(private.handlers(), group=0)
@@ -167,15 +171,6 @@ def run_bot(settings: Settings, content: Content) -> int:
     redact = RedactToken(token)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
-    db = Database(settings.database_url)
-    asyncio.run(db.migrate())
-    # PTB's run_polling manages its own event loop; give it a fresh one.
-    asyncio.set_event_loop(asyncio.new_event_loop())
-    app = build_application(settings, content, db)
-    try:
-        app.run_polling(
-            allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=30, close_loop=False
-        )
-    finally:
-        asyncio.get_event_loop().run_until_complete(db.close())
+    app = build_application(settings, content, Database(settings.database_url))
+    app.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=30)
     return 0

@@ -21,7 +21,8 @@ from bot.services.database import Database
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
+# Longer than one send can take (15 s read timeout); a sender that died holds it this long.
+LEASE = timedelta(seconds=20)
 MAX_BACKOFF = 300.0
 
 

@@ -39,7 +39,6 @@ class Harness:
         self.app: App | None = None
 
     async def start(self) -> App:
-        await self.db.migrate()
         app = build_application(self.settings, self.content, self.db)
         await app.initialize()
         if app.post_init is not None:
@@ -57,7 +56,8 @@ class Harness:
             await app.updater.stop()
             await app.stop()
             await app.shutdown()
-        await self.db.close()
+            if app.post_shutdown is not None:
+                await app.post_shutdown(app)
 
 
 @pytest_asyncio.fixture

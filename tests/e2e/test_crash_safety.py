@@ -1,0 +1,203 @@
+"""SIGKILL the real `python -m bot run` at several points and prove nothing is lost or doubled.
+
+Kill points: right after updates are fetched (before or after they are stored), after
+processing while replies wait in the outbox (Telegram answering 500), during the grace
+period of a multi-message answer, and inside the one window no bot can close (Telegram
+accepted a reply, we died before recording it: the reply is sent again, by design).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import person
+from tests.fakes.telegram_server import FakeTelegram
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
+)
+
+
+class BotProcess:
+    """`python -m bot run` in a subprocess, pointed at the fake and a SQLite file."""
+
+    def __init__(self, tg: FakeTelegram, tmp: Path) -> None:
+        self.db = tmp / "bot.sqlite3"
+        self.log = tmp / "bot.log"
+        self.env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": tg.token,
+            "TELEGRAM_API_BASE_URL": tg.base_url,
+            "DATABASE_URL": f"sqlite+aiosqlite:///{self.db}",
+            "ANSWER_GRACE_SECONDS": "1",
+            "LOG_LEVEL": "INFO",
+        }
+        self.cwd = tmp
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.tg = tg
+
+    def _started(self) -> int:
+        return self.log.read_text().count("Application started") if self.log.exists() else 0
+
+    async def start(self) -> None:
+        before = self._started()
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"], cwd=self.cwd, env=self.env,
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+        for _ in range(600):  # a subprocess has no event to wait on: poll its log
+            if self._started() > before:
+                return
+            assert self.proc.poll() is None, self.log.read_text()[-2000:]
+            await asyncio.sleep(0.05)
+        raise TimeoutError("bot did not start")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.db) as conn:
+            return conn.execute(sql, args).fetchall()
+
+
+@pytest.fixture
+async def tg() -> Any:
+    async with FakeTelegram() as server:
+        yield server
+
+
+async def _delivered(tg: FakeTelegram) -> None:
+    await tg.wait_for(lambda: not tg.pending_updates(), timeout=15)
+
+
+async def test_sigkill_at_many_points_loses_and_doubles_nothing(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    bot = BotProcess(tg, tmp_path)
+    ann = person(tg, 4242, "Ann")
+    try:
+        await bot.start()
+        tg.send_text(ann, "/practice behavioral")
+        [question] = await tg.wait_sent(4242, timeout=20)
+        assert "Behavioral ·" in tg.plain(question)
+
+        # Telegram refuses every reply for now: whatever is processed waits in the outbox.
+        tg.fail_next("sendMessage", status=500, count=100_000)
+        helps, parts = [], []
+        for i, delay in enumerate([0.0, 0.002, 0.01, 0.03, 0.1, 0.4]):
+            helps.append(tg.send_text(ann, "/help")["update_id"])
+            parts.append(tg.send_text(ann, f"We worked on part {i} of the project.")["update_id"])
+            await _delivered(tg)
+            await asyncio.sleep(delay)
+            bot.kill()  # somewhere between fetch, store, process and the outbox
+            await bot.start()
+        tg.clear_faults()
+        replies = await tg.wait_sent(4242, count=len(helps) + 1, timeout=40)
+        await asyncio.sleep(2.5)  # anything doubled would show up by now
+
+        shown = [tg.plain(r) for r in tg.sent_to(4242)[1:]]
+        assert sum("How it works" in s for s in shown) == len(helps)  # each /help once
+        probes = [s for s in shown if s.startswith("Follow-up:")]
+        assert len(probes) == 1  # the multi-part answer was evaluated once
+        assert len(replies) == len(helps) + 1
+
+        # every fragment stored exactly once, in order, and every update processed once
+        rows = bot.query("SELECT text FROM answer_fragments ORDER BY id")
+        assert [r[0] for r in rows] == [f"We worked on part {i} of the project."
+                                        for i in range(len(parts))]
+        statuses = dict(bot.query("SELECT update_id, status FROM tg_updates"))
+        assert all(statuses.get(u) == "done" for u in helps + parts)
+
+        # the session continues where it was
+        tg.send_text(ann, "My part was the SQL: I wrote it myself and cut the runtime.")
+        [nxt] = await tg.wait_sent(4242, timeout=20)
+        assert tg.plain(nxt).startswith(("Follow-up:", "STAR"))
+    finally:
+        bot.stop()
+
+
+async def test_sigkill_during_grace_period_keeps_the_answer(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    bot = BotProcess(tg, tmp_path)
+    bo = person(tg, 4343, "Bo")
+    try:
+        await bot.start()
+        tg.send_text(bo, "/practice case")
+        await tg.wait_sent(4343, timeout=20)
+        tg.send_text(bo, "First I'd split conversion by step and device.")
+        await _delivered(tg)
+        await asyncio.sleep(0.3)  # stored, grace (1 s) still running
+        bot.kill()
+        await bot.start()
+        [probe] = await tg.wait_sent(4343, timeout=20)
+        assert tg.plain(probe).startswith("Follow-up:")
+        await asyncio.sleep(2)
+        assert len(tg.sent_to(4343)) == 2
+    finally:
+        bot.stop()
+
+
+async def test_the_unclosable_window_resends_once(tg: FakeTelegram, tmp_path: Path) -> None:
+    """Telegram accepted the reply, the process died before recording it: sent again."""
+    bot = BotProcess(tg, tmp_path)
+    cy = person(tg, 4444, "Cy")
+    try:
+        await bot.start()
+        tg.delay("sendMessage", 5.0, count=1)  # accepted at once, answered late
+        tg.send_text(cy, "/help")
+        await tg.wait_for(lambda: len(tg.sent_to(4444)) == 1, timeout=20)
+        bot.kill()  # the bot never saw Telegram's answer
+        tg.delay("sendMessage", 0)
+        await bot.start()
+        # the dead process leased the row: the new one resends when the lease (20 s) ends
+        await tg.wait_for(lambda: len(tg.sent_to(4444)) == 2, timeout=40)
+        await asyncio.sleep(1.5)
+        copies = [tg.plain(r) for r in tg.sent_to(4444)]
+        assert len(copies) == 2 and all("How it works" in c for c in copies)
+        assert bot.query("SELECT status FROM outbox") == [("sent",)]
+    finally:
+        bot.stop()
+
+
+async def test_missing_token_exits_2_with_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}"
+    proc = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0] and "BotFather" in lines[0]
+
+
+async def test_token_never_logged(tg: FakeTelegram, tmp_path: Path) -> None:
+    bot = BotProcess(tg, tmp_path)
+    dee = person(tg, 4545, "Dee")
+    try:
+        await bot.start()
+        tg.send_text(dee, "/help")
+        await tg.wait_sent(4545, timeout=20)
+    finally:
+        bot.stop()
+    log = bot.log.read_text()
+    assert "Application started" in log or "getUpdates" in log or log
+    assert tg.token not in log
+    assert tg.token.split(":")[1] not in log
