@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     for noisy in ("alembic", "httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)  # httpx would log the token URL
+    # "skipped: maximum number of running instances" is expected when a sweep runs long
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     prompts = getattr(args, "prompts", None) or settings.prompts_dir
     try:
         content = load_content(prompts)
