@@ -18,7 +18,7 @@ DEFAULT_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 _QUESTION_KEYS = {"id", "kind", "themes", "text", "strong_points"}
 _RULE_KEYS = {"id", "tag", "kinds", "priority", "when", "probes", "unless_tags", "note"}
 _WHEN_KEYS = {"all", "any", "none", "max_words", "min_words"}
-_SIGNAL_KEYS = {"patterns", "source", "negatable", "note"}
+_SIGNAL_KEYS = {"patterns", "source", "negatable", "after_fraction", "note"}
 _ID = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 THEMES: Mapping[str, frozenset[str]] = {
     "behavioral": frozenset(
@@ -247,11 +247,15 @@ def _signals(path: Path, raw: Any, macros: Mapping[str, str]) -> dict[str, Signa
         source = spec.get("source", "answer")
         if source not in ("answer", "question"):
             raise ContentError(path, "source must be 'answer' or 'question'", line, name)
+        after = spec.get("after_fraction", 0.0)
+        if not isinstance(after, int | float) or isinstance(after, bool) or not 0 <= after < 1:
+            raise ContentError(path, "after_fraction must be a number in [0, 1)", line, name)
         out[name] = Signal(
             name=name,
             patterns=tuple(_compile(path, f"signal {name}", line, p, macros) for p in patterns),
             source=source,
             negatable=bool(spec.get("negatable", False)),
+            after_fraction=float(after),
         )
     return out
 

@@ -25,11 +25,15 @@ class Signal:
     patterns: tuple[re.Pattern[str], ...]
     source: Source = "answer"
     negatable: bool = False
+    # Only hits in the last part of the text count (an outcome ends a story; "we agreed a
+    # definition" at its start is a step, not a result).
+    after_fraction: float = 0.0
 
     def find(self, text: str, negation: re.Pattern[str], window: int) -> str | None:
         """Return the first non-negated match (the claim text), or None."""
+        start = int(len(text) * self.after_fraction)
         for pattern in self.patterns:
-            for m in pattern.finditer(text):
+            for m in pattern.finditer(text, start):
                 if self.negatable and negation.search(
                     last_words(clause_prefix(text, m.start()), window)
                 ):

@@ -22,9 +22,16 @@ def word_count(text: str) -> float:
     return latin + cjk / 2
 
 
+_WRAPPED = re.compile(r"(?<=[^\s.!?;:])\n(?=[a-z(])")
+
+
 def normalise(text: str) -> str:
-    """Unify quotes and dashes so patterns need one spelling, and cap the length."""
-    text = text[:MAX_ANALYSED_CHARS]
+    """Unify quotes and dashes so patterns need one spelling, and cap the length.
+
+    A line break inside a sentence (the next line goes on in lowercase) is a wrap, not a
+    boundary, so it becomes a space; other line breaks still end a clause.
+    """
+    text = _WRAPPED.sub(" ", text[:MAX_ANALYSED_CHARS])
     return (
         text.replace("’", "'")
         .replace("‘", "'")
