@@ -24,8 +24,10 @@ from bot.content import load_content  # noqa: E402
 from tests.e2e.conftest import Harness, person  # noqa: E402
 from tests.fakes.telegram_server import FakeTelegram  # noqa: E402
 
-ANSWER = ("At my internship I rewrote the nightly revenue job myself; it went from 4 hours "
-          "to 20 minutes and the finance team now gets numbers before 9am.")
+ANSWER = (
+    "At my internship I rewrote the nightly revenue job myself; it went from 4 hours "
+    "to 20 minutes and the finance team now gets numbers before 9am."
+)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -62,14 +64,17 @@ async def main() -> None:
             await h.start()
             t0 = time.perf_counter()
             per_user = max(1, args.answers // args.users)
-            await asyncio.gather(*(one_user(tg, 10_000 + i, per_user, lat)
-                                   for i in range(args.users)))
+            await asyncio.gather(
+                *(one_user(tg, 10_000 + i, per_user, lat) for i in range(args.users))
+            )
             wall = time.perf_counter() - t0
             await h.stop()
     for name, values in lat.items():
         if values:
-            print(f"{name:8} n={len(values):4d} median={statistics.median(values) * 1000:6.1f} ms"
-                  f"  p99={pct(values, 99) * 1000:6.1f} ms  max={max(values) * 1000:6.1f} ms")
+            print(
+                f"{name:8} n={len(values):4d} median={statistics.median(values) * 1000:6.1f} ms"
+                f"  p99={pct(values, 99) * 1000:6.1f} ms  max={max(values) * 1000:6.1f} ms"
+            )
     print(f"users={args.users} wall={wall:.1f}s answers/s={len(lat['answer']) / wall:.1f}")
 
 

@@ -11,7 +11,7 @@ from typing import Any, cast
 from bot.content.errors import ContentError
 from bot.content.yamlio import line_of, read_yaml
 from bot.engine.model import KINDS, TAGS, Kind, Question
-from bot.engine.rules import Condition, Rule, RuleSet, Signal
+from bot.engine.rules import Condition, Rule, RuleSet, Signal, compile_signal_regex
 
 DEFAULT_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 
@@ -250,9 +250,11 @@ def _signals(path: Path, raw: Any, macros: Mapping[str, str]) -> dict[str, Signa
         after = spec.get("after_fraction", 0.0)
         if not isinstance(after, int | float) or isinstance(after, bool) or not 0 <= after < 1:
             raise ContentError(path, "after_fraction must be a number in [0, 1)", line, name)
+        for p in patterns:  # each pattern alone first, so an error names the bad one
+            _compile(path, f"signal {name}", line, p, macros)
         out[name] = Signal(
             name=name,
-            patterns=tuple(_compile(path, f"signal {name}", line, p, macros) for p in patterns),
+            regex=compile_signal_regex([_expand(p, macros) for p in patterns]),
             source=source,
             negatable=bool(spec.get("negatable", False)),
             after_fraction=float(after),

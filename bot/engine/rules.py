@@ -7,7 +7,7 @@ how to evaluate signals and conditions, so a new rule or pattern needs no Python
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -19,28 +19,77 @@ Source = Literal["answer", "question"]
 
 @dataclass(frozen=True)
 class Signal:
-    """A named set of patterns; a hit can be cancelled by a negation in its clause."""
+    """A named set of patterns; a hit can be cancelled by a negation in its clause.
+
+    All patterns of a signal are joined into one regex, compiled case-sensitively for
+    lowercased text: one pass per signal, and no IGNORECASE cost (the engine's hot path).
+    """
 
     name: str
-    patterns: tuple[re.Pattern[str], ...]
+    regex: re.Pattern[str]
     source: Source = "answer"
     negatable: bool = False
     # Only hits in the last part of the text count (an outcome ends a story; "we agreed a
     # definition" at its start is a step, not a result).
     after_fraction: float = 0.0
 
-    def find(self, text: str, negation: re.Pattern[str], window: int) -> str | None:
-        """Return the first non-negated match (the claim text), or None."""
-        start = int(len(text) * self.after_fraction)
-        for pattern in self.patterns:
-            for m in pattern.finditer(text, start):
-                if self.negatable and negation.search(
-                    last_words(clause_prefix(text, m.start()), window)
-                ):
-                    continue
-                claim = m.groupdict().get("claim") or m.group(0)
-                return claim.strip()
+    def find(self, text: Text, negation: re.Pattern[str], window: int) -> str | None:
+        """Return the first non-negated match (as the candidate wrote it), or None."""
+        start = int(len(text.lower) * self.after_fraction)
+        for m in self.regex.finditer(text.lower, start):
+            if self.negatable and negation.search(
+                last_words(clause_prefix(text.lower, m.start()), window)
+            ):
+                continue
+            claim = next((v for k, v in m.groupdict().items() if k.startswith("claim") and v), None)
+            begin, end = m.span(_first_claim_group(m)) if claim else m.span()
+            return text.original[begin:end].strip()
         return None
+
+
+def _first_claim_group(m: re.Match[str]) -> str:
+    return next(k for k, v in m.groupdict().items() if k.startswith("claim") and v)
+
+
+@dataclass(frozen=True)
+class Text:
+    """An answer as written and lowercased, index-aligned (see `lowered`)."""
+
+    original: str
+    lower: str
+
+
+def lowered(text: str) -> Text:
+    low = text.lower()
+    if len(low) != len(text):  # rare letters whose lowercase is longer: keep alignment
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return Text(text, low)
+
+
+def compile_signal_regex(patterns: Sequence[str]) -> re.Pattern[str]:
+    """Join patterns into one lowercase regex; claim groups get unique names."""
+    parts = []
+    for i, pattern in enumerate(patterns):
+        parts.append("(?:" + _lower_pattern(pattern).replace("(?P<claim>", f"(?P<claim{i}>") + ")")
+    return re.compile("|".join(parts))
+
+
+def _lower_pattern(pattern: str) -> str:
+    """Lowercase literal letters, leaving escapes (\\b, \\W, \\S, \\D…) untouched."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "\\" and i + 1 < len(pattern):
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if pattern.startswith("(?P<", i) or pattern.startswith("(?P=", i):
+            end = pattern.index(">", i) + 1
+            out.append(pattern[i:end])
+            i = end
+            continue
+        out.append(pattern[i].lower())
+        i += 1
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -129,6 +178,41 @@ class RuleSet:
     scoring: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
+class _Hits(Mapping[str, str]):
+    """Signals evaluated on first use: a rule set never pays for signals it does not ask."""
+
+    def __init__(self, rules: RuleSet, answer: Text, question: Text) -> None:
+        self._rules, self._answer, self._question = rules, answer, question
+        self._cache: dict[str, str | None] = {}
+
+    def _get(self, name: str) -> str | None:
+        if name not in self._cache:
+            signal = self._rules.signals.get(name)
+            if signal is None:
+                self._cache[name] = None
+            else:
+                text = self._question if signal.source == "question" else self._answer
+                self._cache[name] = signal.find(
+                    text, self._rules.negation, self._rules.negation_window
+                )
+        return self._cache[name]
+
+    def __getitem__(self, name: str) -> str:
+        value = self._get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._get(name) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return (n for n in self._rules.signals if n in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 def analyze(
     rules: RuleSet,
     kind: Kind,
@@ -137,15 +221,10 @@ def analyze(
     themes: Iterable[str] = (),
 ) -> Analysis:
     """Detect the gaps in one answer. Pure and safe on any input (empty, huge, emoji)."""
-    text = normalise(answer or "")
-    qtext = normalise(question or "") + " " + " ".join(f"theme:{t}" for t in themes)
-    hits: dict[str, str] = {}
-    for signal in rules.signals.values():
-        source = qtext if signal.source == "question" else text
-        found = signal.find(source, rules.negation, rules.negation_window)
-        if found is not None:
-            hits[signal.name] = found
-    words = word_count(text)
+    text = lowered(normalise(answer or ""))
+    qtext = lowered(normalise(question or "") + " " + " ".join(f"theme:{t}" for t in themes))
+    hits = _Hits(rules, text, qtext)
+    words = word_count(text.original)
     fired: list[Rule] = [r for r in rules.rules if kind in r.kinds and r.when.holds(hits, words)]
     fired_tags = {r.tag for r in fired}
     kept = [r for r in fired if not fired_tags.intersection(r.unless_tags)]

@@ -24,8 +24,9 @@ pytestmark = pytest.mark.filterwarnings(
 class Harness:
     """Starts and stops the bot against `tg`, as `python -m bot run` would."""
 
-    def __init__(self, tg: FakeTelegram, content: Content, db_path: Path,
-                 grace: float = 0.3) -> None:
+    def __init__(
+        self, tg: FakeTelegram, content: Content, db_path: Path, grace: float = 0.3
+    ) -> None:
         self.tg = tg
         self.settings = Settings(
             _env_file=None,  # type: ignore[call-arg]

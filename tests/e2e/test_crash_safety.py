@@ -53,8 +53,11 @@ class BotProcess:
         before = self._started()
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"], cwd=self.cwd, env=self.env,
-                stdout=log, stderr=subprocess.STDOUT,
+                [sys.executable, "-m", "bot", "run"],
+                cwd=self.cwd,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         for _ in range(600):  # a subprocess has no event to wait on: poll its log
             if self._started() > before:
@@ -121,8 +124,9 @@ async def test_sigkill_at_many_points_loses_and_doubles_nothing(
 
         # every fragment stored exactly once, in order, and every update processed once
         rows = bot.query("SELECT text FROM answer_fragments ORDER BY id")
-        assert [r[0] for r in rows] == [f"We worked on part {i} of the project."
-                                        for i in range(len(parts))]
+        assert [r[0] for r in rows] == [
+            f"We worked on part {i} of the project." for i in range(len(parts))
+        ]
         statuses = dict(bot.query("SELECT update_id, status FROM tg_updates"))
         assert all(statuses.get(u) == "done" for u in helps + parts)
 
@@ -181,8 +185,14 @@ async def test_the_unclosable_window_resends_once(tg: FakeTelegram, tmp_path: Pa
 async def test_missing_token_exits_2_with_one_line(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}"
-    proc = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0] and "BotFather" in lines[0]

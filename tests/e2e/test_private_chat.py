@@ -14,8 +14,10 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
 )
 
-VAGUE = ("Our team built a churn dashboard for the sales team. We cleaned the data, we "
-         "trained a model and we presented it every week to the managers.")
+VAGUE = (
+    "Our team built a churn dashboard for the sales team. We cleaned the data, we "
+    "trained a model and we presented it every week to the managers."
+)
 RESULT = "Churn went down 10% after that."
 
 
@@ -101,9 +103,12 @@ async def test_two_users_interleaved_do_not_cross(tg: FakeTelegram, harness: Har
     await tg.wait_sent(601)
     await tg.wait_sent(602)
     tg.send_text(a, "We did a project.")
-    tg.send_text(b, "At my internship I fixed the nightly sales report myself: I rewrote the "
-                    "slow joins and it got 3x faster, so the ops team now reads it before "
-                    "their morning meeting.")
+    tg.send_text(
+        b,
+        "At my internship I fixed the nightly sales report myself: I rewrote the "
+        "slow joins and it got 3x faster, so the ops team now reads it before "
+        "their morning meeting.",
+    )
     tg.send_text(a, "We worked hard on it.")
     [pa] = await tg.wait_sent(601)
     [pb] = await tg.wait_sent(602)
@@ -137,30 +142,43 @@ async def test_non_text_edits_and_html(tg: FakeTelegram, harness: Harness) -> No
     assert doc["filename"].endswith(".md")
 
 
-async def test_forged_and_stale_buttons_change_nothing(tg: FakeTelegram,
-                                                       harness: Harness) -> None:
+async def test_forged_and_stale_buttons_change_nothing(tg: FakeTelegram, harness: Harness) -> None:
     di = person(tg, 801, "Di")
     tg.send_text(di, "/practice case")
     [q] = await tg.wait_sent(801)
     before = len(tg.sent)
     for data in ("v1:next:99999", "v1:kind:poetry", "DROP TABLE users", "v1:stop:1;--"):
-        tg.push_update({"callback_query": {
-            "id": f"forged-{data}", "from": di, "chat_instance": "x", "data": data,
-            "message": q["message"]}})
+        tg.push_update(
+            {
+                "callback_query": {
+                    "id": f"forged-{data}",
+                    "from": di,
+                    "chat_instance": "x",
+                    "data": data,
+                    "message": q["message"],
+                }
+            }
+        )
+
     def forged_answers() -> list[Any]:
-        return [c for c in tg.calls if c.method == "answerCallbackQuery"
-                and str(c.params.get("callback_query_id", "")).startswith("forged")]
+        return [
+            c
+            for c in tg.calls
+            if c.method == "answerCallbackQuery"
+            and str(c.params.get("callback_query_id", "")).startswith("forged")
+        ]
 
     await tg.wait_for(lambda: len(forged_answers()) >= 4)
     await asyncio.sleep(0.3)
     assert len(tg.sent) == before  # nothing sent, nothing changed
     notes = {c.params.get("text") for c in forged_answers()}
-    assert notes == {"That button isn't one of mine.",
-                     "That button belongs to an earlier question."}
+    assert notes == {
+        "That button isn't one of mine.",
+        "That button belongs to an earlier question.",
+    }
 
 
-async def test_429_is_honoured_and_nothing_is_doubled(tg: FakeTelegram,
-                                                      harness: Harness) -> None:
+async def test_429_is_honoured_and_nothing_is_doubled(tg: FakeTelegram, harness: Harness) -> None:
     ed = person(tg, 901, "Ed")
     tg.fail_next("sendMessage", status=429, retry_after=1, count=1)
     tg.send_text(ed, "/help")

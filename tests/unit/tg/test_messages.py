@@ -46,6 +46,14 @@ def test_button_codec_round_trip_and_limits() -> None:
     for b in (Button("next", "12345"), Button("kind", "technical"), Button("stop", "1")):
         data = b.encode()
         assert len(data.encode()) <= 64 and decode(data) == b
-    for forged in ("", "v1:next:abc", "v1:kind:poetry", "v2:next:1", "v1:next:1:extra",
-                   "x" * 65, "v1:drop:1", None):
+    for forged in (
+        "",
+        "v1:next:abc",
+        "v1:kind:poetry",
+        "v2:next:1",
+        "v1:next:1:extra",
+        "x" * 65,
+        "v1:drop:1",
+        None,
+    ):
         assert decode(forged) is None
