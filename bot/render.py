@@ -9,6 +9,7 @@ from bot.db.models import AskedQuestion
 from bot.engine.model import Probe, Question
 from bot.engine.session import Feedback
 from bot.services.practice import Summary
+from bot.services.reminders import Drill
 from bot.texts import Texts
 
 
@@ -105,3 +106,21 @@ def transcript_markdown(
                 out.append(f"**Still open:** {tag_names(t, fb.open_tags)}")
             out.append("")
     return "\n".join(out) + "\n"
+
+
+def drill_message(t: Texts, d: Drill) -> str:
+    """The morning drill: streak, the weak spot, the question; buttons come separately."""
+    streak_text = (
+        t.html("reminders.streak_days", n=d.streak)
+        if d.streak
+        else t.html("reminders.streak_start")
+    )
+    lines = [t.html("reminders.drill_header_html", time=d.local_time, streak=streak_text)]
+    if d.top_gap:
+        lines.append(t.html("reminders.top_gap_html", gap=t.raw(f"tags.{d.top_gap}")))
+    q = d.question
+    theme = t.raw(f"themes.{q.themes[0]}") if q.themes else ""
+    lines.append(f"<i>{html.escape(str(t.raw(f'kinds.{q.kind}')))} · {html.escape(str(theme))}</i>")
+    lines.append(html.escape(q.text, quote=False))
+    lines.append(f"<i>{t.html('reminders.drill_hint')}</i>")
+    return "\n".join(lines)

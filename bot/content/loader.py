@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content.errors import ContentError
 from bot.content.yamlio import line_of, read_yaml
@@ -41,12 +42,27 @@ THEMES: Mapping[str, frozenset[str]] = {
 
 
 @dataclass(frozen=True)
+class City:
+    zone: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class DrillConfig:
+    avoid_days: int
+    tag_themes: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
 class Content:
     """Everything in prompts/, validated: one bank, rule set and message table per language."""
 
     questions: Mapping[str, tuple[Question, ...]]
     rules: Mapping[str, RuleSet]
     messages: Mapping[str, Mapping[str, Any]]
+    cities: Mapping[str, City] = field(default_factory=dict)
+    drill: DrillConfig = field(default_factory=lambda: DrillConfig(14, {}))
 
     def question(self, qid: str, lang: str = "en") -> Question | None:
         return next((q for q in self.questions.get(lang, ()) if q.id == qid), None)
@@ -85,25 +101,80 @@ def load_content(root: Path | None = None) -> Content:
         if lang not in messages:
             raise ContentError(root / "messages" / f"{lang}.yaml", "messages file missing")
     _check_message_keys(root, messages)
-    return Content(questions=questions, rules=rules, messages=messages)
+    return Content(
+        questions=questions,
+        rules=rules,
+        messages=messages,
+        cities=_load_cities(root / "cities.yaml"),
+        drill=_load_drill(root / "drill.yaml"),
+    )
+
+
+def _load_cities(path: Path) -> dict[str, City]:
+    if not path.exists():
+        return {}
+    data = read_yaml(path)
+    raw = data.get("cities") if isinstance(data, dict) else None
+    if not isinstance(raw, dict):
+        raise ContentError(path, "expected a top-level key 'cities' with a mapping")
+    out: dict[str, City] = {}
+    for name, spec in raw.items():
+        line = line_of(spec)
+        if not isinstance(spec, dict) or not {"zone", "lat", "lon"} <= set(spec):
+            raise ContentError(path, "a city needs zone, lat and lon", line, str(name))
+        try:
+            ZoneInfo(str(spec["zone"]))
+            lat, lon = float(spec["lat"]), float(spec["lon"])
+        except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+            raise ContentError(path, f"bad zone or coordinates: {exc}", line, str(name)) from exc
+        out[str(name).lower()] = City(str(spec["zone"]), lat, lon)
+    return out
+
+
+def _load_drill(path: Path) -> DrillConfig:
+    if not path.exists():
+        return DrillConfig(14, {})
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ContentError(path, "expected a mapping")
+    raw = data.get("tag_themes") or {}
+    all_themes = set().union(*THEMES.values())
+    themes: dict[str, tuple[str, ...]] = {}
+    for tag, names in raw.items():
+        if tag not in TAGS:
+            raise ContentError(path, f"unknown tag {tag!r}", line_of(raw), "tag_themes")
+        bad = [n for n in names or [] if n not in all_themes]
+        if bad:
+            raise ContentError(path, f"unknown theme(s) {bad}", line_of(raw), tag)
+        themes[tag] = tuple(names or ())
+    days = data.get("avoid_days", 14)
+    if not isinstance(days, int) or days < 0:
+        raise ContentError(path, "avoid_days must be a whole number of days")
+    return DrillConfig(days, themes)
 
 
 def _check_message_keys(root: Path, messages: Mapping[str, Mapping[str, Any]]) -> None:
     """Every language must translate every key English has, so no reply is ever missing."""
-    base = _flat_keys(messages["en"])
+    base = _flat_keys(messages["en"], path=root / "messages" / "en.yaml")
     for lang, table in messages.items():
-        missing = sorted(base - _flat_keys(table))
+        missing = sorted(base - _flat_keys(table, path=root / "messages" / f"{lang}.yaml"))
         if missing:
             raise ContentError(
                 root / "messages" / f"{lang}.yaml", f"missing keys: {', '.join(missing[:5])}"
             )
 
 
-def _flat_keys(table: Mapping[str, Any], prefix: str = "") -> set[str]:
+def _flat_keys(table: Mapping[str, Any], prefix: str = "", path: Path | None = None) -> set[str]:
     keys: set[str] = set()
     for key, value in table.items():
+        if not isinstance(key, str):  # YAML 1.1 reads a bare off/yes/no key as a boolean
+            raise ContentError(
+                path or "messages",
+                f"key {key!r} under '{prefix or '/'}' is not text (quote it: \"off\")",
+                line_of(table),
+            )
         if isinstance(value, Mapping):
-            keys |= _flat_keys(value, f"{prefix}{key}.")
+            keys |= _flat_keys(value, f"{prefix}{key}.", path)
         else:
             keys.add(f"{prefix}{key}")
     return keys

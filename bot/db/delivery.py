@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import OutboxMessage, TgUpdate, User
+from bot.db.models import OutboxMessage, Reminder, TgUpdate, User, utcnow
 
 
 class DeliveryQueries:
@@ -97,9 +97,14 @@ class DeliveryQueries:
     async def enqueue(
         self, chat_id: int, method: str, payload: dict[str, Any], now: datetime
     ) -> None:
+        # Due at once on the sender's real clock (business time may be a test's clock).
         self.s.add(
             OutboxMessage(
-                chat_id=chat_id, method=method, payload=payload, next_attempt_at=now, created_at=now
+                chat_id=chat_id,
+                method=method,
+                payload=payload,
+                next_attempt_at=utcnow(),
+                created_at=now,
             )
         )
         await self.s.flush()
@@ -173,8 +178,14 @@ class DeliveryQueries:
         )
 
     async def mark_chat_blocked(self, chat_id: int, now: datetime) -> None:
-        """The user blocked the bot: record it and drop what was still queued for them."""
+        """The user blocked the bot: record it, turn reminders off, drop what was queued."""
         await self.s.execute(update(User).where(User.chat_id == chat_id).values(blocked_at=now))
+        users = select(User.id).where(User.chat_id == chat_id).scalar_subquery()
+        await self.s.execute(
+            update(Reminder)
+            .where(Reminder.user_id.in_(users))
+            .values(enabled=False, disabled_reason="blocked")
+        )
         await self.s.execute(
             update(OutboxMessage)
             .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")

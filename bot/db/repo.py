@@ -19,11 +19,12 @@ from bot.db.models import (
     ProbeAsked,
     User,
 )
+from bot.db.reminders_repo import ReminderQueries
 
 OPEN_STATES = ("answering", "probing")
 
 
-class Repo(DeliveryQueries):
+class Repo(DeliveryQueries, ReminderQueries):
     """Thin data access over one AsyncSession; the caller owns the transaction."""
 
     def __init__(self, session: AsyncSession) -> None:

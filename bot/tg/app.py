@@ -26,14 +26,16 @@ from bot.content.loader import Content
 from bot.db.models import utcnow
 from bot.services.database import Database
 from bot.services.practice import PracticeService
+from bot.services.reminders import ReminderService
 from bot.tg.durable import DurableBot, PerChatUpdateProcessor, replay_pending
 from bot.tg.outbox import ChatLocks, OutboxSender
 from bot.tg.private import PrivateChat
+from bot.tg.reminders import ReminderChat
 from bot.tg.unit import Deps
 
 log = logging.getLogger(__name__)
 App = Application[Any, Any, Any, Any, Any, Any]
-COMMANDS = ("practice", "done", "skip", "stop", "export", "help")
+COMMANDS = ("practice", "done", "skip", "stop", "export", "remind", "timezone", "settings", "help")
 SWEEP_SECONDS = 0.5
 
 
@@ -85,14 +87,23 @@ def build_application(
         clock=clock,
         locks=locks,
     )
-    private = PrivateChat(deps)
+    reminders = ReminderChat(deps, ReminderService(content))
+    private = PrivateChat(deps, reminders)
 
     async def post_init(app: App) -> None:
         await db.migrate()  # in the loop that will use the engine's connections
-        deps.outbox = OutboxSender(db, app.bot, clock)
+        # retries and leases run on real time, whatever clock the business logic is given
+        deps.outbox = OutboxSender(db, app.bot, utcnow)
         await _register_commands(app, deps)
         await replay_pending(app, db)
         assert app.job_queue is not None
+        app.job_queue.run_repeating(
+            _dispatch(reminders),
+            interval=settings.reminder_poll_seconds,
+            first=0.5,
+            name="reminders",
+            job_kwargs={"max_instances": 1, "coalesce": True},
+        )
         app.job_queue.run_repeating(
             _sweep(private, deps),
             interval=SWEEP_SECONDS,
@@ -112,7 +123,7 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
-    app.add_handlers(private.handlers(), group=0)
+    app.add_handlers(reminders.handlers() + private.handlers(), group=0)
     app.add_handler(TypeHandler(Update, _finish_unhandled(db, clock)), group=99)
     app.add_error_handler(_on_error(db, clock))
     return app
@@ -129,6 +140,16 @@ def _sweep(private: PrivateChat, deps: Deps) -> Callable[[Any], Any]:
             log.exception("sweep failed")
 
     return sweep
+
+
+def _dispatch(reminders: ReminderChat) -> Callable[[Any], Any]:
+    async def dispatch(_context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await reminders.dispatch()
+        except Exception:  # logged; the next run claims what is still due
+            log.exception("reminder dispatch failed")
+
+    return dispatch
 
 
 def _finish_unhandled(db: Database, clock: Callable[[], datetime]) -> Callable[..., Any]:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from bot.engine.model import KINDS
 
-ACTIONS = {"next", "retry", "stop", "kind"}
-_FORMAT = re.compile(r"^v1:(next|retry|stop|kind):([a-z0-9_-]{1,24})$")
+ACTIONS = ("next", "retry", "stop", "kind", "drill", "snooze", "skipday", "rset")
+_FORMAT = re.compile(rf"^v1:({'|'.join(ACTIONS)}):([a-z0-9_-]{{1,24}})$")
+_FREE_ARG = {"kind", "rset"}  # every other action carries a numeric id
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
 
@@ -36,6 +37,8 @@ def decode(data: str | None) -> Button | None:
     action, arg = m.groups()
     if action == "kind" and arg not in KINDS:
         return None
-    if action != "kind" and not arg.isdigit():
+    if action == "rset" and not re.fullmatch(r"t\d{4}|d(?:all|wk)|off", arg):
+        return None
+    if action not in _FREE_ARG and not arg.isdigit():
         return None
     return Button(action, arg)

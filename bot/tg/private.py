@@ -23,6 +23,7 @@ from bot.engine.model import KINDS, Kind
 from bot.services.practice import Turn
 from bot.tg.callback_data import decode
 from bot.tg.messages import after_feedback_keyboard, kinds_keyboard
+from bot.tg.reminders import ReminderChat
 from bot.tg.unit import Deps, Unit, job_unit, update_unit
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,9 @@ NON_TEXT = (
 class PrivateChat:
     """The handlers of the private practice flow, bound to their dependencies."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, reminders: ReminderChat | None = None) -> None:
         self.deps = deps
+        self.reminders = reminders
 
     def handlers(self) -> list[BaseHandler[Update, Any, Any]]:
         new_msg = filters.UpdateType.MESSAGE & PRIVATE
@@ -220,6 +222,16 @@ class PrivateChat:
             data = decode(query.data)
             if data is None:
                 notice = str(u.t.raw("tg.forged_button"))
+            elif data.action in ("snooze", "skipday", "rset") and self.reminders:
+                notice = await self.reminders.on_button(u, data.action, data.arg)
+            elif data.action == "drill" and self.reminders:
+                qid = await self.reminders.service.delivery_question(u.repo, u.user, int(data.arg))
+                if qid is None:
+                    notice = str(u.t.raw("reminders.stale"))
+                else:
+                    await self.show(
+                        u, await self.deps.practice.ask(u.repo, u.user, question_id=qid)
+                    )
             elif data.action == "kind":
                 await self.show(
                     u, await self.deps.practice.ask(u.repo, u.user, cast(Kind, data.arg))

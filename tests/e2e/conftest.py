@@ -3,7 +3,8 @@ with a real SQLite file and the real migrations. Nothing of ours is mocked."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest_asyncio
 
 from bot.config import Settings
 from bot.content import Content
+from bot.db.models import utcnow
 from bot.services.database import Database
 from bot.tg.app import App, build_application
 from tests.fakes.telegram_server import FakeTelegram
@@ -25,22 +27,29 @@ class Harness:
     """Starts and stops the bot against `tg`, as `python -m bot run` would."""
 
     def __init__(
-        self, tg: FakeTelegram, content: Content, db_path: Path, grace: float = 0.3
+        self,
+        tg: FakeTelegram,
+        content: Content,
+        db_path: Path,
+        grace: float = 0.3,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.tg = tg
+        self.clock = clock
         self.settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             telegram_bot_token=tg.token,  # type: ignore[arg-type]
             telegram_api_base_url=tg.base_url,
             database_url=f"sqlite+aiosqlite:///{db_path}",
             answer_grace_seconds=grace,
+            reminder_poll_seconds=0.2,
         )
         self.content = content
         self.db = Database(self.settings.database_url)
         self.app: App | None = None
 
     async def start(self) -> App:
-        app = build_application(self.settings, self.content, self.db)
+        app = build_application(self.settings, self.content, self.db, self.clock)
         await app.initialize()
         if app.post_init is not None:
             await app.post_init(app)
@@ -79,3 +88,16 @@ def person(tg: FakeTelegram, uid: int, name: str) -> dict[str, Any]:
     user = tg.user(uid, name)
     tg.private_chat(user)
     return user
+
+
+class FakeClock:
+    """A settable UTC clock for the bot: tests move time instead of sleeping."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, when: datetime) -> None:
+        self.now = when

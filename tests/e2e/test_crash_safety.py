@@ -95,6 +95,7 @@ async def test_sigkill_at_many_points_loses_and_doubles_nothing(
     tg: FakeTelegram, tmp_path: Path
 ) -> None:
     bot = BotProcess(tg, tmp_path)
+    bot.env["ANSWER_GRACE_SECONDS"] = "120"  # all parts form one answer; /done sends it
     ann = person(tg, 4242, "Ann")
     try:
         await bot.start()
@@ -113,6 +114,7 @@ async def test_sigkill_at_many_points_loses_and_doubles_nothing(
             bot.kill()  # somewhere between fetch, store, process and the outbox
             await bot.start()
         tg.clear_faults()
+        tg.send_text(ann, "/done")
         replies = await tg.wait_sent(4242, count=len(helps) + 1, timeout=40)
         await asyncio.sleep(2.5)  # anything doubled would show up by now
 
@@ -132,6 +134,7 @@ async def test_sigkill_at_many_points_loses_and_doubles_nothing(
 
         # the session continues where it was
         tg.send_text(ann, "My part was the SQL: I wrote it myself and cut the runtime.")
+        tg.send_text(ann, "/done")
         [nxt] = await tg.wait_sent(4242, timeout=20)
         assert tg.plain(nxt).startswith(("Follow-up:", "STAR"))
     finally:

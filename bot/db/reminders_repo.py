@@ -1,0 +1,116 @@
+"""Queries for reminders and the history the morning drill is chosen from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    AskedQuestion,
+    Feedback,
+    InterviewSession,
+    Reminder,
+    ReminderDelivery,
+    User,
+)
+
+
+class ReminderQueries:
+    """Mixed into Repo."""
+
+    s: AsyncSession
+
+    async def reminder_for(self, user_id: int) -> Reminder | None:
+        stmt = select(Reminder).where(Reminder.user_id == user_id)
+        return (await self.s.execute(stmt)).scalar()
+
+    async def due_reminders(self, now: datetime, limit: int) -> Sequence[tuple[Reminder, User]]:
+        """Enabled reminders due now (or whose snooze ended), oldest first.
+
+        On PostgreSQL the rows are locked with SKIP LOCKED, so several dispatchers split
+        the work instead of waiting on each other; SQLite serialises writers anyway.
+        """
+        stmt = (
+            select(Reminder, User)
+            .join(User, User.id == Reminder.user_id)
+            .where(
+                Reminder.enabled.is_(True),
+                User.blocked_at.is_(None),
+                or_(Reminder.next_due_at <= now, Reminder.snoozed_until <= now),
+            )
+            .order_by(Reminder.next_due_at)
+            .limit(limit)
+            .with_for_update(of=Reminder, skip_locked=True)
+        )
+        return [(r, u) for r, u in (await self.s.execute(stmt)).all()]
+
+    async def claim_delivery(
+        self,
+        reminder_id: int,
+        due_at: datetime,
+        status: str,
+        question_id: str | None,
+        now: datetime,
+    ) -> int | None:
+        """Record one occurrence; None when another dispatcher already claimed it."""
+        row: dict[str, Any] = {
+            "reminder_id": reminder_id,
+            "due_at": due_at,
+            "status": status,
+            "question_id": question_id,
+            "created_at": now,
+        }
+        dialect = self.s.get_bind().dialect.name
+        ins = (
+            postgresql.insert(ReminderDelivery)
+            if dialect == "postgresql"
+            else sqlite.insert(ReminderDelivery)
+        )
+        stmt = (
+            ins.values(row)
+            .on_conflict_do_nothing(index_elements=["reminder_id", "due_at"])
+            .returning(ReminderDelivery.id)
+        )
+        return (await self.s.execute(stmt)).scalar()
+
+    async def delivery(self, delivery_id: int, user_id: int) -> ReminderDelivery | None:
+        stmt = (
+            select(ReminderDelivery)
+            .join(Reminder)
+            .where(ReminderDelivery.id == delivery_id, Reminder.user_id == user_id)
+        )
+        return (await self.s.execute(stmt)).scalar()
+
+    async def disable_reminders_for_chat(self, chat_id: int, reason: str) -> None:
+        users = select(User.id).where(User.chat_id == chat_id).scalar_subquery()
+        await self.s.execute(
+            update(Reminder)
+            .where(Reminder.user_id.in_(users))
+            .values(enabled=False, disabled_reason=reason)
+        )
+
+    # ---- history, batched over many users ---------------------------------------------
+    async def answered_since(
+        self, user_ids: Sequence[int], since: datetime
+    ) -> dict[int, list[tuple[str, datetime, list[Any]]]]:
+        """Per user: (question id, answered at, first gap tags) of answers since `since`."""
+        stmt = (
+            select(
+                InterviewSession.user_id,
+                AskedQuestion.question_id,
+                Feedback.created_at,
+                Feedback.first_tags,
+            )
+            .join(AskedQuestion, AskedQuestion.session_id == InterviewSession.id)
+            .join(Feedback, Feedback.asked_question_id == AskedQuestion.id)
+            .where(InterviewSession.user_id.in_(user_ids), Feedback.created_at >= since)
+        )
+        out: dict[int, list[tuple[str, datetime, list[Any]]]] = {}
+        for uid, qid, at, tags in (await self.s.execute(stmt)).all():
+            out.setdefault(uid, []).append((qid, at, list(tags or [])))
+        return out

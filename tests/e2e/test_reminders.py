@@ -1,0 +1,227 @@
+"""Daily drills end to end with an injected clock: local times, snooze, skip, blocked users,
+429s, and two dispatchers on one database."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.content import Content
+from bot.db.models import utcnow
+from bot.services.database import Database
+from bot.services.reminders import ReminderService
+from bot.tg.outbox import ChatLocks, OutboxSender
+from bot.tg.reminders import ReminderChat
+from bot.tg.unit import Deps
+from tests.e2e.conftest import FakeClock, Harness, person
+from tests.fakes.telegram_server import FakeTelegram
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
+)
+T0 = datetime(2026, 11, 26, 22, 0, tzinfo=UTC)  # 06:00 in Shanghai, 23:00 in Berlin
+
+
+@pytest.fixture
+async def clocked(tg: FakeTelegram, content: Content, tmp_path: Path) -> Any:
+    clock = FakeClock(T0)
+    h = Harness(tg, content, tmp_path / "bot.sqlite3", clock=clock)
+    await h.start()
+    yield h, clock
+    await h.stop()
+
+
+def drills(tg: FakeTelegram, chat: int) -> list[str]:
+    return [tg.plain(r) for r in tg.sent_to(chat) if tg.plain(r).startswith("☀️")]
+
+
+async def say(tg: FakeTelegram, user: dict[str, Any], text: str) -> str:
+    tg.send_text(user, text)
+    [reply] = await tg.wait_sent(user["id"])
+    return tg.plain(reply)
+
+
+async def test_two_time_zones_get_drills_at_their_own_eight(tg: FakeTelegram, clocked: Any) -> None:
+    _, clock = clocked
+    ann, ben = person(tg, 11, "Ann"), person(tg, 12, "Ben")
+    assert "First tell me your time zone" in await say(tg, ann, "/remind 08:00")
+    tg.send_text(ann, "/timezone Hangzhou")
+    replies = await tg.wait_sent(11, count=2)
+    assert "Asia/Shanghai" in tg.plain(replies[0])
+    assert "08:00" in tg.plain(replies[1]) and "Fri 27 Nov" in tg.plain(replies[1])
+    assert "Europe/Berlin" in await say(tg, ben, "/timezone Europe/Berlin")
+    assert "Daily drill set for 08:00" in await say(tg, ben, "/remind 8am")
+
+    clock.set(datetime(2026, 11, 26, 23, 59, 50, tzinfo=UTC))
+    await asyncio.sleep(0.6)
+    assert drills(tg, 11) == [] and drills(tg, 12) == []
+    clock.set(datetime(2026, 11, 27, 0, 0, 5, tzinfo=UTC))  # 08:00:05 in Shanghai
+    [drill] = await tg.wait_sent(11)
+    assert "08:00 drill" in tg.plain(drill) and "start a streak" in tg.plain(drill)
+    assert [b["text"] for b in drill["reply_markup"]["inline_keyboard"][0]] == [
+        "Answer now",
+        "Snooze 1 h",
+        "Skip today",
+    ]
+    await asyncio.sleep(0.6)
+    assert len(drills(tg, 11)) == 1 and drills(tg, 12) == []
+    clock.set(datetime(2026, 11, 27, 7, 0, 5, tzinfo=UTC))  # 08:00:05 in Berlin
+    await tg.wait_sent(12)
+    await asyncio.sleep(0.6)
+    assert len(drills(tg, 11)) == 1 and len(drills(tg, 12)) == 1
+
+    # Answer now: the drill's question opens the normal flow with probes
+    question_text = tg.plain(drill).splitlines()[-2]
+    tg.press(ann, drill, text="Answer now")
+    [q] = await tg.wait_sent(11)
+    assert question_text in tg.plain(q)
+    tg.send_text(ann, "We did it.")
+    tg.send_text(ann, "/done")
+    [probe] = await tg.wait_sent(11)
+    assert tg.plain(probe).startswith("Follow-up:")
+
+
+async def test_snooze_and_skip(tg: FakeTelegram, clocked: Any) -> None:
+    _, clock = clocked
+    cy = person(tg, 21, "Cy")
+    await say(tg, cy, "/timezone Asia/Shanghai")
+    await say(tg, cy, "/remind 07:00")
+    clock.set(datetime(2026, 11, 26, 23, 0, 1, tzinfo=UTC))
+    [drill] = await tg.wait_sent(21)
+    tg.press(cy, drill, text="Snooze 1 h")
+    await tg.wait_for(
+        lambda: any(
+            c.get("text") == "Snoozed — I'll ask again in an hour." for c in tg.callback_answers
+        )
+    )
+    clock.set(datetime(2026, 11, 26, 23, 59, 0, tzinfo=UTC))
+    await asyncio.sleep(0.6)
+    assert len(drills(tg, 21)) == 1
+    clock.set(datetime(2026, 11, 27, 0, 0, 2, tzinfo=UTC))
+    [again] = await tg.wait_sent(21)
+    assert tg.plain(again).startswith("☀️")
+    tg.press(cy, again, text="Skip today")
+    await tg.wait_for(
+        lambda: any(
+            c.get("text") == "Skipped for today. See you tomorrow." for c in tg.callback_answers
+        )
+    )
+    clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
+    await asyncio.sleep(0.6)
+    assert len(drills(tg, 21)) == 2
+    clock.set(datetime(2026, 11, 27, 23, 0, 1, tzinfo=UTC))  # next morning
+    await tg.wait_sent(21)
+    assert len(drills(tg, 21)) == 3
+
+
+async def test_bad_input_shows_examples(tg: FakeTelegram, clocked: Any) -> None:
+    di = person(tg, 31, "Di")
+    assert "/remind 08:00" in await say(tg, di, "/remind 25:00")
+    assert "mon-fri" in await say(tg, di, "/remind 8am funday")
+    assert "/timezone Asia/Shanghai" in await say(tg, di, "/timezone Atlantis")
+    assert "/remind 08:00" in await say(tg, di, "/remind")
+    assert "Reminders are off" in await say(tg, di, "/remind off")
+    settings = await say(tg, di, "/settings")
+    assert "Time zone: —" in settings and "Daily drill:" in settings
+
+
+async def test_weekday_reminder_and_location(tg: FakeTelegram, clocked: Any) -> None:
+    _, clock = clocked
+    ed = person(tg, 41, "Ed")
+    tg.push_update(
+        {
+            "message": {
+                "message_id": 900,
+                "date": 0,
+                "chat": {"id": 41, "type": "private", "first_name": "Ed"},
+                "from": ed,
+                "location": {"latitude": 30.3, "longitude": 120.2},
+            }
+        }
+    )
+    [z] = await tg.wait_sent(41)
+    assert "Asia/Shanghai" in tg.plain(z)
+    reply = await say(tg, ed, "/remind 07:45 mon-fri")
+    assert "07:45" in reply and "Fri 27 Nov" in reply  # T0 is Thursday night: Friday is next
+    # Friday 07:45 local is due first (27 Nov); Saturday and Sunday are skipped
+    clock.set(datetime(2026, 11, 26, 23, 45, 2, tzinfo=UTC))
+    await tg.wait_sent(41)
+    clock.set(datetime(2026, 11, 28, 23, 45, 2, tzinfo=UTC))  # Sunday 07:45
+    await asyncio.sleep(0.6)
+    assert len(drills(tg, 41)) == 1
+
+
+async def test_blocked_user_turns_reminders_off(tg: FakeTelegram, clocked: Any) -> None:
+    _, clock = clocked
+    fy = person(tg, 51, "Fy")
+    await say(tg, fy, "/timezone Asia/Shanghai")
+    await say(tg, fy, "/remind 08:00")
+    tg.block(51)
+    clock.set(datetime(2026, 11, 27, 0, 0, 1, tzinfo=UTC))
+    await tg.wait_for(lambda: any(c.status == 403 for c in tg.calls))
+    await asyncio.sleep(0.5)
+    async with h.db.tx() as repo:
+        user = await repo.user_by_tg(51)
+        assert user is not None and user.blocked_at is not None
+        reminder = await repo.reminder_for(user.id)
+        assert reminder is not None and not reminder.enabled
+        assert reminder.disabled_reason == "blocked"
+    clock.set(datetime(2026, 11, 28, 0, 0, 1, tzinfo=UTC))
+    await asyncio.sleep(0.6)
+    assert len([c for c in tg.calls if c.status == 403]) == 1
+
+
+async def test_429_storm_delays_but_delivers_once(tg: FakeTelegram, clocked: Any) -> None:
+    _, clock = clocked
+    gi = person(tg, 61, "Gi")
+    await say(tg, gi, "/timezone Asia/Shanghai")
+    await say(tg, gi, "/remind 08:00")
+    tg.fail_next("sendMessage", status=429, retry_after=1, count=5)
+    clock.set(datetime(2026, 11, 27, 0, 0, 1, tzinfo=UTC))
+    await tg.wait_sent(61, timeout=30)
+    await asyncio.sleep(1.5)
+    assert len(drills(tg, 61)) == 1
+    assert tg.stats["429"] == 5
+
+
+async def test_two_dispatchers_one_database(
+    tg: FakeTelegram, content: Content, tmp_path: Path
+) -> None:
+    """Two processes' worth of dispatchers (own engines, own senders) race on one file."""
+    path = tmp_path / "shared.sqlite3"
+    clock = FakeClock(T0)
+    h = Harness(tg, content, path, clock=clock)
+    await h.start()  # migrates and runs one dispatcher inside the app
+    users = [person(tg, 700 + i, f"U{i}") for i in range(12)]
+    for u in users:
+        await say(tg, u, "/timezone Asia/Shanghai")
+        await say(tg, u, "/remind 08:00")
+    others = []
+    for _ in range(2):  # two more dispatchers with their own connections
+        db = Database(f"sqlite+aiosqlite:///{path}")
+        assert h.app is not None
+        deps = Deps(
+            settings=h.settings,
+            content=content,
+            db=db,
+            practice=None,  # type: ignore[arg-type]
+            clock=clock,
+            locks=ChatLocks(),
+            outbox=OutboxSender(db, h.app.bot, utcnow),
+        )
+        others.append((db, ReminderChat(deps, ReminderService(content))))
+    clock.set(datetime(2026, 11, 27, 0, 0, 1, tzinfo=UTC))
+    claimed = await asyncio.gather(*(chat.dispatch() for _, chat in others))
+    for u in users:
+        await tg.wait_sent(u["id"], timeout=20)
+    await asyncio.sleep(1.0)
+    for u in users:
+        assert len(drills(tg, u["id"])) == 1, u
+    assert sum(claimed) <= len(users)
+    for db, _ in others:
+        await db.close()
+    await h.stop()
