@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -214,3 +215,70 @@ async def test_token_never_logged(tg: FakeTelegram, tmp_path: Path) -> None:
     assert "Application started" in log or "getUpdates" in log or log
     assert tg.token not in log
     assert tg.token.split(":")[1] not in log
+
+
+async def _armed_drill(tg: FakeTelegram, bot: BotProcess, user: dict[str, Any]) -> None:
+    """Set a reminder through the chat, then make it due now (the real clock is running)."""
+    chat = user["id"]
+    tg.send_text(user, "/timezone Asia/Shanghai")
+    await tg.wait_sent(chat, timeout=20)
+    tg.send_text(user, "/remind 08:00")
+    await tg.wait_sent(chat, timeout=20)
+    now = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=1)
+    with sqlite3.connect(bot.db) as conn:
+        conn.execute("UPDATE reminders SET next_due_at = ?", (now.isoformat(" "),))
+
+
+def _drills(tg: FakeTelegram, chat: int) -> list[str]:
+    return [tg.plain(r) for r in tg.sent_to(chat) if tg.plain(r).startswith("☀️")]
+
+
+async def test_sigkill_between_claim_and_send_delivers_the_drill_once(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    bot = BotProcess(tg, tmp_path)
+    bot.env["REMINDER_POLL_SECONDS"] = "0.3"
+    eve = person(tg, 4646, "Eve")
+    try:
+        await bot.start()
+        await _armed_drill(tg, bot, eve)  # chat replies first, then Telegram refuses sends
+        tg.fail_next("sendMessage", status=500, count=100_000, chat_id=4646)
+        for _ in range(100):  # claimed and queued, not sent
+            rows = bot.query("SELECT status FROM reminder_deliveries")
+            if rows:
+                break
+            await asyncio.sleep(0.1)
+        assert rows == [("queued",)]
+        assert _drills(tg, 4646) == []
+        bot.kill()
+        tg.clear_faults()
+        await bot.start()
+        await tg.wait_for(lambda: len(_drills(tg, 4646)) == 1, timeout=30)
+        await asyncio.sleep(2)
+        assert len(_drills(tg, 4646)) == 1
+        assert bot.query("SELECT COUNT(*) FROM reminder_deliveries") == [(1,)]
+    finally:
+        bot.stop()
+
+
+async def test_sigkill_after_the_drill_was_accepted_resends_it_once(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    """The documented window, for reminders: accepted by Telegram, not yet recorded."""
+    bot = BotProcess(tg, tmp_path)
+    bot.env["REMINDER_POLL_SECONDS"] = "0.3"
+    fay = person(tg, 4747, "Fay")
+    try:
+        await bot.start()
+        await _armed_drill(tg, bot, fay)
+        tg.delay("sendMessage", 5.0, count=1)
+        await tg.wait_for(lambda: len(_drills(tg, 4747)) == 1, timeout=30)
+        bot.kill()
+        tg.delay("sendMessage", 0)
+        await bot.start()
+        await tg.wait_for(lambda: len(_drills(tg, 4747)) == 2, timeout=40)
+        await asyncio.sleep(2)
+        assert len(_drills(tg, 4747)) == 2  # resent once, never re-claimed
+        assert bot.query("SELECT COUNT(*) FROM reminder_deliveries") == [(1,)]
+    finally:
+        bot.stop()
