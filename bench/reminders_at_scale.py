@@ -26,8 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
-from telegram.ext import ExtBot  # noqa: E402
-from telegram.ext import AIORateLimiter  # noqa: E402
+from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.content import load_content  # noqa: E402

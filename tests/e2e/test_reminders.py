@@ -156,7 +156,7 @@ async def test_weekday_reminder_and_location(tg: FakeTelegram, clocked: Any) -> 
 
 
 async def test_blocked_user_turns_reminders_off(tg: FakeTelegram, clocked: Any) -> None:
-    _, clock = clocked
+    h, clock = clocked
     fy = person(tg, 51, "Fy")
     await say(tg, fy, "/timezone Asia/Shanghai")
     await say(tg, fy, "/remind 08:00")
