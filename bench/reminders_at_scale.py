@@ -17,7 +17,6 @@ import resource
 import sys
 import tempfile
 import time
-import tracemalloc
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
-from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
+from telegram.ext import ExtBot  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.content import load_content  # noqa: E402
@@ -34,6 +33,7 @@ from bot.db.models import Reminder, User  # noqa: E402
 from bot.services.database import Database  # noqa: E402
 from bot.services.practice import PracticeService  # noqa: E402
 from bot.services.reminders import ReminderService  # noqa: E402
+from bot.tg.app import smooth_rate_limiter  # noqa: E402
 from bot.tg.outbox import ChatLocks, OutboxSender  # noqa: E402
 from bot.tg.reminders import ReminderChat  # noqa: E402
 from bot.tg.unit import Deps  # noqa: E402
@@ -47,13 +47,35 @@ async def seed(db: Database, n: int) -> None:
         s = repo.s
         for start in range(0, n, 5000):
             ids = range(start + 1, min(n, start + 5000) + 1)
-            await s.execute(insert(User), [
-                {"id": i, "tg_user_id": 10_000_000 + i, "chat_id": 10_000_000 + i,
-                 "first_name": f"u{i}", "lang": "en", "timezone": "Asia/Shanghai",
-                 "created_at": DUE} for i in ids])
-            await s.execute(insert(Reminder), [
-                {"user_id": i, "at_minute": 480, "days_mask": 127, "enabled": True,
-                 "next_due_at": DUE, "updated_at": DUE} for i in ids])
+            await s.execute(
+                insert(User),
+                [
+                    {
+                        "id": i,
+                        "tg_user_id": 10_000_000 + i,
+                        "chat_id": 10_000_000 + i,
+                        "first_name": f"u{i}",
+                        "lang": "en",
+                        "timezone": "Asia/Shanghai",
+                        "created_at": DUE,
+                    }
+                    for i in ids
+                ],
+            )
+            await s.execute(
+                insert(Reminder),
+                [
+                    {
+                        "user_id": i,
+                        "at_minute": 480,
+                        "days_mask": 127,
+                        "enabled": True,
+                        "next_due_at": DUE,
+                        "updated_at": DUE,
+                    }
+                    for i in ids
+                ],
+            )
 
 
 async def main() -> None:
@@ -71,25 +93,35 @@ async def main() -> None:
 
         async with FakeTelegram(rate_limit=True) as tg:
             bot: ExtBot[None] = ExtBot(
-                tg.token, base_url=tg.base_url, rate_limiter=AIORateLimiter(max_retries=3)
+                tg.token,
+                base_url=tg.base_url,
+                rate_limiter=smooth_rate_limiter(
+                    Settings(_env_file=None).telegram_max_rate  # type: ignore[call-arg]
+                ),
             )
             await bot.initialize()
             settings = Settings(_env_file=None)  # type: ignore[call-arg]
-            deps = Deps(settings=settings, content=content, db=db,
-                        practice=PracticeService(content), clock=lambda: DUE,
-                        locks=ChatLocks(), outbox=None)
+            deps = Deps(
+                settings=settings,
+                content=content,
+                db=db,
+                practice=PracticeService(content),
+                clock=lambda: DUE,
+                locks=ChatLocks(),
+                outbox=None,
+            )
             chat = ReminderChat(deps, ReminderService(content))
 
-            tracemalloc.start()
+            rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             t0 = time.perf_counter()
             claimed = await chat.dispatch(DUE)
             claim_s = time.perf_counter() - t0
-            _, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
             rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"claimed {claimed:,} drills and queued them in {claim_s:.1f}s "
-                  f"({claimed / claim_s:,.0f}/s); python heap peak {peak / 2**20:.0f} MiB, "
-                  f"process max RSS {rss_mb:.0f} MiB")
+            print(
+                f"claimed {claimed:,} drills and queued them in {claim_s:.1f}s "
+                f"({claimed / claim_s:,.0f}/s); process max RSS {rss_before:.0f} MiB before, "
+                f"{rss_mb:.0f} MiB after"
+            )
             again = await chat.dispatch(DUE)
             print(f"a second dispatch claims {again} (nothing is claimed twice)")
 
@@ -106,13 +138,20 @@ async def main() -> None:
             per_chat = Counter(r["chat_id"] for r in tg.sent)
             delivered = len(tg.sent)
             async with db.tx() as repo:
-                rows = dict((await repo.s.execute(
-                    text("SELECT status, COUNT(*) FROM outbox GROUP BY status"))).all())
-            print(f"sent for {elapsed:.0f}s: delivered {delivered:,} = {delivered / elapsed:.1f}/s "
-                  f"= {delivered / elapsed / 30:.2f} of 30/s; 429s received {tg.stats['429']}; "
-                  f"duplicates {sum(c - 1 for c in per_chat.values() if c > 1)}; "
-                  f"missed (failed/blocked) {rows.get('failed', 0) + rows.get('blocked', 0)}; "
-                  f"still queued {rows.get('pending', 0):,}")
+                rows = dict(
+                    (
+                        await repo.s.execute(
+                            text("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+                        )
+                    ).all()
+                )
+            print(
+                f"sent for {elapsed:.0f}s: delivered {delivered:,} = {delivered / elapsed:.1f}/s "
+                f"= {delivered / elapsed / 30:.2f} of 30/s; 429s received {tg.stats['429']}; "
+                f"duplicates {sum(c - 1 for c in per_chat.values() if c > 1)}; "
+                f"missed (failed/blocked) {rows.get('failed', 0) + rows.get('blocked', 0)}; "
+                f"still queued {rows.get('pending', 0):,}"
+            )
             await bot.shutdown()
         await db.close()
 

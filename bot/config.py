@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     answer_grace_seconds: float = Field(default=5.0, ge=0, le=600)
     max_probes: int = Field(default=2, ge=0, le=5)
+    # Messages per second overall; Telegram allows about 30, a margin avoids 429 storms.
+    telegram_max_rate: float = Field(default=28.0, gt=0, le=30)
     reminder_poll_seconds: float = Field(default=20.0, gt=0, le=300)
     log_level: str = "INFO"
     prompts_dir: Path | None = None

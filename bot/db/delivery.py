@@ -106,8 +106,7 @@ class DeliveryQueries:
                 next_attempt_at=utcnow(),
                 created_at=now,
             )
-        )
-        await self.s.flush()
+        )  # flushed with the transaction: a batch of drills is one round of inserts
 
     async def outbox_chats_due(self, now: datetime, limit: int = 500) -> list[int]:
         stmt = (

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,36 +35,35 @@ class ReminderQueries:
         On PostgreSQL the rows are locked with SKIP LOCKED, so several dispatchers split
         the work instead of waiting on each other; SQLite serialises writers anyway.
         """
-        stmt = (
-            select(Reminder, User)
-            .join(User, User.id == Reminder.user_id)
-            .where(
-                Reminder.enabled.is_(True),
-                User.blocked_at.is_(None),
-                or_(Reminder.next_due_at <= now, Reminder.snoozed_until <= now),
+        out: dict[int, tuple[Reminder, User]] = {}
+        # Two index range scans instead of one OR (which would scan every reminder).
+        for column in (Reminder.next_due_at, Reminder.snoozed_until):
+            stmt = (
+                select(Reminder, User)
+                .join(User, User.id == Reminder.user_id)
+                .where(Reminder.enabled.is_(True), User.blocked_at.is_(None), column <= now)
+                .order_by(column)
+                .limit(limit)
+                .with_for_update(of=Reminder, skip_locked=True)
             )
-            .order_by(Reminder.next_due_at)
-            .limit(limit)
-            .with_for_update(of=Reminder, skip_locked=True)
-        )
-        return [(r, u) for r, u in (await self.s.execute(stmt)).all()]
+            for r, u in (await self.s.execute(stmt)).all():
+                out.setdefault(r.id, (r, u))
+        return list(out.values())[:limit]
 
-    async def claim_delivery(
-        self,
-        reminder_id: int,
-        due_at: datetime,
-        status: str,
-        question_id: str | None,
-        now: datetime,
-    ) -> int | None:
-        """Record one occurrence; None when another dispatcher already claimed it."""
-        row: dict[str, Any] = {
-            "reminder_id": reminder_id,
-            "due_at": due_at,
-            "status": status,
-            "question_id": question_id,
-            "created_at": now,
-        }
+    async def claim_deliveries(
+        self, rows: Sequence[tuple[int, datetime, str, str | None]], now: datetime
+    ) -> dict[int, int]:
+        """Record occurrences (reminder id, due, status, question) in one statement.
+
+        Returns reminder id -> delivery id for the rows this call inserted; an occurrence
+        another dispatcher already claimed is left out (unique reminder_id + due_at).
+        """
+        if not rows:
+            return {}
+        values: list[dict[str, Any]] = [
+            {"reminder_id": r, "due_at": d, "status": st, "question_id": q, "created_at": now}
+            for r, d, st, q in rows
+        ]
         dialect = self.s.get_bind().dialect.name
         ins = (
             postgresql.insert(ReminderDelivery)
@@ -72,11 +71,11 @@ class ReminderQueries:
             else sqlite.insert(ReminderDelivery)
         )
         stmt = (
-            ins.values(row)
+            ins.values(values)
             .on_conflict_do_nothing(index_elements=["reminder_id", "due_at"])
-            .returning(ReminderDelivery.id)
+            .returning(ReminderDelivery.reminder_id, ReminderDelivery.id)
         )
-        return (await self.s.execute(stmt)).scalar()
+        return {rid: did for rid, did in (await self.s.execute(stmt)).all()}
 
     async def delivery(self, delivery_id: int, user_id: int) -> ReminderDelivery | None:
         stmt = (

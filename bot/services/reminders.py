@@ -130,7 +130,8 @@ class ReminderService:
             return []
         horizon = now - timedelta(days=max(self.content.drill.avoid_days, 7))
         history = await repo.answered_since([u.id for _, u in rows], horizon)
-        drills: list[Drill] = []
+        planned: list[tuple[User, str, Question, datetime]] = []
+        missed: list[tuple[int, datetime, str, str | None]] = []
         for reminder, user in rows:
             if not user.timezone or user.chat_id is None:
                 reminder.next_due_at = None
@@ -152,15 +153,23 @@ class ReminderService:
                     verdict.late_by,
                     self.grace,
                 )
-                await repo.claim_delivery(reminder.id, due, "missed", None, now)
+                missed.append((reminder.id, due, "missed", None))
                 continue
             question = self._question(user, history.get(user.id, []), now, due)
-            if question is None:
-                continue
-            delivery_id = await repo.claim_delivery(reminder.id, due, "queued", question.id, now)
-            if delivery_id is None:  # another dispatcher got it first
-                continue
+            if question is not None:
+                planned.append((user, at.strftime("%H:%M"), question, due))
+        await repo.claim_deliveries(missed, now)
+        by_reminder = {r.user_id: r.id for r, _ in rows}
+        claimed = await repo.claim_deliveries(
+            [(by_reminder[u.id], due, "queued", q.id) for u, _, q, due in planned], now
+        )
+        drills: list[Drill] = []
+        for user, local_time, question, _due in planned:
+            delivery_id = claimed.get(by_reminder[user.id])
+            if delivery_id is None or user.chat_id is None or user.timezone is None:
+                continue  # another dispatcher claimed this occurrence first
             zone = ZoneInfo(user.timezone)
+            answered = history.get(user.id, [])
             drills.append(
                 Drill(
                     delivery_id=delivery_id,
@@ -169,11 +178,11 @@ class ReminderService:
                     lang=user.lang,
                     question=question,
                     streak=streak(
-                        {at_.astimezone(zone).date() for _, at_, _ in history.get(user.id, [])},
+                        {at_.astimezone(zone).date() for _, at_, _ in answered},
                         now.astimezone(zone).date(),
                     ),
-                    top_gap=_top_gap(history.get(user.id, []), now),
-                    local_time=at.strftime("%H:%M"),
+                    top_gap=_top_gap(answered, now),
+                    local_time=local_time,
                 )
             )
         return drills

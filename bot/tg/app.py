@@ -53,6 +53,15 @@ class RedactToken(logging.Filter):
         return True
 
 
+def smooth_rate_limiter(per_second: float) -> AIORateLimiter:
+    """PTB's limiter with a bucket of one: `per_second` evenly spaced, no bursts.
+
+    AIORateLimiter(30, 1) lets 30 go at once and 30 more within the same second, which
+    draws 429s (and a pause for everyone); one token every 1/rate seconds does not.
+    """
+    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / per_second, max_retries=3)
+
+
 def build_application(
     settings: Settings, content: Content, db: Database, clock: Callable[[], datetime] = utcnow
 ) -> App:
@@ -73,7 +82,7 @@ def build_application(
             pool_timeout=10,
         ),
         get_updates_request=HTTPXRequest(read_timeout=40, connect_timeout=10),
-        rate_limiter=AIORateLimiter(max_retries=3),
+        rate_limiter=smooth_rate_limiter(settings.telegram_max_rate),
         defaults=Defaults(parse_mode=ParseMode.HTML),
         db=db,
         clock=clock,
