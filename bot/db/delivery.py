@@ -169,6 +169,16 @@ class DeliveryQueries:
             )
         )
 
+    async def outbox_move(self, row_id: int, chat_id: int) -> None:
+        """The chat moved (group -> supergroup): send this and later rows to the new id."""
+        row = await self.s.get(OutboxMessage, row_id)
+        if row is not None:
+            await self.s.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.chat_id == row.chat_id, OutboxMessage.status == "pending")
+                .values(chat_id=chat_id, lease_until=None)
+            )
+
     async def outbox_retry(self, row_id: int, at: datetime, error: str) -> None:
         await self.s.execute(
             update(OutboxMessage)

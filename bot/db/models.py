@@ -242,3 +242,77 @@ class ReminderDelivery(Base):
     status: Mapped[str] = mapped_column(String(16), default="queued")
     question_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Round(Base):
+    """A group mock round: lobby, then turns of candidates; timing lives here, not in memory."""
+
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    minutes: Mapped[int] = mapped_column(Integer)
+    prep_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    opened_by: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="lobby", index=True)
+    lobby_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RoundMember(Base):
+    """A candidate (in queue order) or a panellist of a round."""
+
+    __tablename__ = "round_members"
+    __table_args__ = (UniqueConstraint("round_id", "tg_user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    tg_user_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RoundTurn(Base):
+    """One candidate's go: question, phase and its deadline, answer, probes, scores."""
+
+    __tablename__ = "round_turns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(BigInteger)
+    candidate_name: Mapped[str] = mapped_column(String(128))
+    question_id: Mapped[str] = mapped_column(String(32))
+    phase: Mapped[str] = mapped_column(String(16), default="prep", index=True)
+    phase_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    warned: Mapped[bool] = mapped_column(Boolean, default=False)
+    timer_minute: Mapped[int | None] = mapped_column(Integer)
+    answer_text: Mapped[str] = mapped_column(Text, default="")
+    last_fragment_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pending_text: Mapped[bool] = mapped_column(Boolean, default=False)
+    probe_tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    first_tags: Mapped[list[Any] | None] = mapped_column(JSON)
+    open_tags: Mapped[list[Any] | None] = mapped_column(JSON)
+    bot_points: Mapped[int | None] = mapped_column(Integer)
+    bot_out_of: Mapped[int | None] = mapped_column(Integer)
+    noticed: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    question_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    timer_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RoundVote(Base):
+    """A panellist's score for a turn; changeable until the summary."""
+
+    __tablename__ = "round_votes"
+    __table_args__ = (UniqueConstraint("turn_id", "voter_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    turn_id: Mapped[int] = mapped_column(
+        ForeignKey("round_turns.id", ondelete="CASCADE"), index=True
+    )
+    voter_id: Mapped[int] = mapped_column(BigInteger)
+    score: Mapped[int] = mapped_column(Integer)

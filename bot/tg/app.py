@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -27,7 +32,9 @@ from bot.db.models import utcnow
 from bot.services.database import Database
 from bot.services.practice import PracticeService
 from bot.services.reminders import ReminderService
+from bot.services.rounds import RoundService
 from bot.tg.durable import DurableBot, PerChatUpdateProcessor, replay_pending
+from bot.tg.groups import GroupRounds, record_message_ref
 from bot.tg.outbox import ChatLocks, OutboxSender
 from bot.tg.private import PrivateChat
 from bot.tg.reminders import ReminderChat
@@ -36,6 +43,7 @@ from bot.tg.unit import Deps
 log = logging.getLogger(__name__)
 App = Application[Any, Any, Any, Any, Any, Any]
 COMMANDS = ("practice", "done", "skip", "stop", "export", "remind", "timezone", "settings", "help")
+GROUP_COMMANDS = ("mockround", "nextcandidate", "endround", "leaderboard")
 SWEEP_SECONDS = 0.5
 
 
@@ -97,12 +105,13 @@ def build_application(
         locks=locks,
     )
     reminders = ReminderChat(deps, ReminderService(content))
+    groups = GroupRounds(deps, RoundService(content, max_probes=settings.max_probes))
     private = PrivateChat(deps, reminders)
 
     async def post_init(app: App) -> None:
         await db.migrate()  # in the loop that will use the engine's connections
         # retries and leases run on real time, whatever clock the business logic is given
-        deps.outbox = OutboxSender(db, app.bot, utcnow)
+        deps.outbox = OutboxSender(db, app.bot, utcnow, on_sent=record_message_ref)
         await _register_commands(app, deps)
         await replay_pending(app, db)
         assert app.job_queue is not None
@@ -111,6 +120,13 @@ def build_application(
             interval=settings.reminder_poll_seconds,
             first=0.5,
             name="reminders",
+            job_kwargs={"max_instances": 1, "coalesce": True},
+        )
+        app.job_queue.run_repeating(
+            _guarded(groups.tick, "round timer"),
+            interval=SWEEP_SECONDS,
+            first=0.3,
+            name="rounds",
             job_kwargs={"max_instances": 1, "coalesce": True},
         )
         app.job_queue.run_repeating(
@@ -132,7 +148,7 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
-    app.add_handlers(reminders.handlers() + private.handlers(), group=0)
+    app.add_handlers(groups.handlers() + reminders.handlers() + private.handlers(), group=0)
     app.add_handler(TypeHandler(Update, _finish_unhandled(db, clock)), group=99)
     app.add_error_handler(_on_error(db, clock))
     return app
@@ -149,6 +165,16 @@ def _sweep(private: PrivateChat, deps: Deps) -> Callable[[Any], Any]:
             log.exception("sweep failed")
 
     return sweep
+
+
+def _guarded(job: Callable[[], Awaitable[None]], what: str) -> Callable[[Any], Any]:
+    async def run(_context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await job()
+        except Exception:  # logged; the next run picks up where this one stopped
+            log.exception("%s failed", what)
+
+    return run
 
 
 def _dispatch(reminders: ReminderChat) -> Callable[[Any], Any]:
@@ -182,8 +208,11 @@ def _on_error(db: Database, clock: Callable[[], datetime]) -> Callable[..., Any]
 async def _register_commands(app: App, deps: Deps) -> None:
     t = deps.texts("en")
     commands = [BotCommand(c, str(t.raw(f"tg.commands.{c}"))) for c in COMMANDS]
+    group_commands = [BotCommand(c, str(t.raw(f"groups.commands.{c}"))) for c in GROUP_COMMANDS]
+    group_commands.append(BotCommand("help", str(t.raw("tg.commands.help"))))
     try:
         await app.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
+        await app.bot.set_my_commands(group_commands, scope=BotCommandScopeAllGroupChats())
     except TelegramError as exc:
         log.warning("setMyCommands failed: %s", exc)
 

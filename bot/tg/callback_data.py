@@ -7,7 +7,22 @@ from dataclasses import dataclass
 
 from bot.engine.model import KINDS
 
-ACTIONS = ("next", "retry", "stop", "kind", "drill", "snooze", "skipday", "rset")
+ACTIONS = (
+    "next",
+    "retry",
+    "stop",
+    "kind",
+    "drill",
+    "snooze",
+    "skipday",
+    "rset",
+    "gjoin",
+    "gpanel",
+    "gstart",
+    "gvote",
+    "gsum",
+    "gend",
+)
 _FORMAT = re.compile(rf"^v1:({'|'.join(ACTIONS)}):([a-z0-9_-]{{1,24}})$")
 _FREE_ARG = {"kind", "rset"}  # every other action carries a numeric id
 MAX_BYTES = 64  # Telegram's limit for callback_data
@@ -39,6 +54,8 @@ def decode(data: str | None) -> Button | None:
         return None
     if action == "rset" and not re.fullmatch(r"t\d{4}|d(?:all|wk)|off", arg):
         return None
+    if action == "gvote":
+        return Button(action, arg) if re.fullmatch(r"\d{1,12}-[0-5]", arg) else None
     if action not in _FREE_ARG and not arg.isdigit():
         return None
     return Button(action, arg)

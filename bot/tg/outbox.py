@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
+from bot.db.repo import Repo
 from bot.services.database import Database
 
 log = logging.getLogger(__name__)
@@ -46,9 +54,18 @@ class ChatLocks:
 class OutboxSender:
     """Delivers outbox rows through the PTB bot and records the outcome."""
 
-    def __init__(self, db: Database, bot: Bot, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        bot: Bot,
+        clock: Callable[[], datetime],
+        on_sent: Callable[[Repo, str, int], Awaitable[None]] | None = None,
+    ) -> None:
         self.db, self.bot, self.clock = db, bot, clock
         self._sending: dict[int, asyncio.Lock] = {}
+        # A payload may carry a "ref" (e.g. "timer:12"): once sent, the message id is
+        # recorded through this hook, in the same transaction that marks the row sent.
+        self.on_sent = on_sent
 
     async def flush(self, chat_id: int) -> None:
         """Send the chat's pending messages in order until one has to wait."""
@@ -71,6 +88,10 @@ class OutboxSender:
             row_id, method, payload, attempts = row.id, row.method, dict(row.payload), row.attempts
         try:
             message_id = await self._call(chat_id, method, payload)
+        except ChatMigrated as exc:  # the group became a supergroup: follow it
+            async with self.db.tx() as repo:
+                await repo.outbox_move(row_id, exc.new_chat_id)
+            return False
         except Forbidden as exc:
             log.info("chat %s blocked the bot: %s", chat_id, exc.message)
             async with self.db.tx() as repo:
@@ -91,6 +112,9 @@ class OutboxSender:
             return False
         async with self.db.tx() as repo:
             await repo.outbox_done(row_id, "sent", self.clock(), message_id=message_id)
+            ref = payload.get("ref")
+            if ref and message_id is not None and self.on_sent is not None:
+                await self.on_sent(repo, str(ref), message_id)
         return True
 
     async def _retry(self, row_id: int, delay: float, error: str) -> None:
@@ -99,16 +123,35 @@ class OutboxSender:
             await repo.outbox_retry(row_id, self.clock() + timedelta(seconds=delay), error)
 
     async def _call(self, chat_id: int, method: str, payload: dict[str, Any]) -> int | None:
+        markup = payload.get("reply_markup")
+        keyboard = InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None
         if method == "sendMessage":
-            markup = payload.get("reply_markup")
+            reply_to = payload.get("reply_to")
             msg = await self.bot.send_message(
                 chat_id,
                 payload["text"],
                 parse_mode=payload.get("parse_mode"),
-                reply_markup=InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None,
+                reply_markup=ForceReply(selective=True) if payload.get("force_reply") else keyboard,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                reply_parameters=ReplyParameters(reply_to, allow_sending_without_reply=True)
+                if reply_to
+                else None,
             )
             return msg.message_id
+        if method == "editMessageText":
+            try:
+                await self.bot.edit_message_text(
+                    payload["text"],
+                    chat_id=chat_id,
+                    message_id=payload["message_id"],
+                    parse_mode=payload.get("parse_mode"),
+                    reply_markup=keyboard,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            except BadRequest as exc:
+                if "not modified" not in exc.message.lower():
+                    raise
+            return int(payload["message_id"])
         if method == "sendDocument":
             msg = await self.bot.send_document(
                 chat_id,

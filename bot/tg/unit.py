@@ -43,24 +43,49 @@ class Deps:
 
 
 @dataclass
-class Unit:
-    """The open transaction of one update (or one job run) for one chat."""
+class Outgoing:
+    """The open transaction of one update (or job run) in one chat, and its queued replies."""
 
     repo: Repo
     chat_id: int
-    user: User
     t: Texts
     now: datetime
-    queued: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
-    async def say(self, html_text: str, keyboard: dict[str, Any] | None = None) -> None:
-        """Queue an HTML message (split below 4,096 chars; buttons on the last part)."""
+    async def say(
+        self,
+        html_text: str,
+        keyboard: dict[str, Any] | None = None,
+        *,
+        force_reply: bool = False,
+        reply_to: int | None = None,
+        ref: str | None = None,
+    ) -> None:
+        """Queue an HTML message (split below 4,096 chars; markup on the last part)."""
         chunks = split_html(html_text)
         for i, chunk in enumerate(chunks):
             payload: dict[str, Any] = {"text": chunk, "parse_mode": "HTML"}
-            if keyboard is not None and i == len(chunks) - 1:
-                payload["reply_markup"] = keyboard
+            if i == len(chunks) - 1:
+                if keyboard is not None:
+                    payload["reply_markup"] = keyboard
+                if force_reply:
+                    payload["force_reply"] = True
+                if ref:
+                    payload["ref"] = ref
+            if reply_to and i == 0:
+                payload["reply_to"] = reply_to
             await self.repo.enqueue(self.chat_id, "sendMessage", payload, self.now)
+
+    async def edit(
+        self, message_id: int, html_text: str, keyboard: dict[str, Any] | None = None
+    ) -> None:
+        payload: dict[str, Any] = {
+            "text": html_text,
+            "parse_mode": "HTML",
+            "message_id": message_id,
+        }
+        if keyboard is not None:
+            payload["reply_markup"] = keyboard
+        await self.repo.enqueue(self.chat_id, "editMessageText", payload, self.now)
 
     async def document(self, filename: str, content: str, caption: str) -> None:
         await self.repo.enqueue(
@@ -69,6 +94,13 @@ class Unit:
             {"filename": filename, "content": content, "caption": caption},
             self.now,
         )
+
+
+@dataclass
+class Unit(Outgoing):
+    """An Outgoing for a private chat, with the user it belongs to."""
+
+    user: User = field(default=None)  # type: ignore[assignment]
 
 
 @asynccontextmanager
@@ -87,7 +119,7 @@ async def update_unit(deps: Deps, update: Update) -> AsyncIterator[Unit | None]:
         user = await deps.practice.telegram_user(
             repo, tg_user.id, chat_id, tg_user.first_name or "", tg_user.language_code
         )
-        yield Unit(repo, chat_id, user, deps.texts(user.lang), now)
+        yield Unit(repo, chat_id, deps.texts(user.lang), now, user)
     if deps.outbox is not None:
         await deps.outbox.flush(chat_id)
 
@@ -101,6 +133,32 @@ async def job_unit(deps: Deps, user_id: int) -> AsyncIterator[Unit | None]:
             yield None
             return
         chat_id = user.chat_id
-        yield Unit(repo, chat_id, user, deps.texts(user.lang), deps.clock())
+        yield Unit(repo, chat_id, deps.texts(user.lang), deps.clock(), user)
+    if deps.outbox is not None:
+        await deps.outbox.flush(chat_id)
+
+
+@asynccontextmanager
+async def group_unit(deps: Deps, update: Update) -> AsyncIterator[Outgoing | None]:
+    """Like update_unit for group chats: no user record (a group is not anyone's chat)."""
+    chat = update.effective_chat
+    if chat is None:
+        yield None
+        return
+    now = deps.clock()
+    async with deps.db.tx() as repo:
+        if not await repo.claim_update(update.update_id, chat.id, update.to_dict(), now):
+            yield None
+            return
+        yield Outgoing(repo, chat.id, deps.texts("en"), now)
+    if deps.outbox is not None:
+        await deps.outbox.flush(chat.id)
+
+
+@asynccontextmanager
+async def chat_job_unit(deps: Deps, chat_id: int) -> AsyncIterator[Outgoing]:
+    """An Outgoing for timer work in a group (no update to claim)."""
+    async with deps.db.tx() as repo:
+        yield Outgoing(repo, chat_id, deps.texts("en"), deps.clock())
     if deps.outbox is not None:
         await deps.outbox.flush(chat_id)

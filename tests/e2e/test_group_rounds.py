@@ -1,0 +1,216 @@
+"""Group mock rounds end to end with an injected clock: two candidates, a panel, replies
+from bystanders, forged/duplicate/self votes, time running out, migration and removal."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.content import Content
+from tests.e2e.conftest import FakeClock, Harness
+from tests.fakes.telegram_server import FakeTelegram
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
+)
+T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+GOOD = (
+    "First I'd check the drop is real, then split watch time per user by device and "
+    "creator category. My hypothesis: the feed repeats videos for this cohort, so I'd add "
+    "a diversity penalty to ranking. The trade-off is lower short-term clicks. I'd A/B "
+    "test it on 5% of users for two weeks with watch time per user as the metric."
+)
+
+
+@pytest.fixture
+async def world(tg: FakeTelegram, content: Content, tmp_path: Path) -> Any:
+    clock = FakeClock(T0)
+    h = Harness(tg, content, tmp_path / "bot.sqlite3", grace=0.3, clock=clock)
+    await h.start()
+    yield h, clock
+    await h.stop()
+
+
+async def settle(tg: FakeTelegram) -> None:
+    """Until the bot fetched every update and had a moment to process it."""
+    await tg.wait_for(lambda: not tg.pending_updates())
+    await asyncio.sleep(0.4)
+
+
+def texts(tg: FakeTelegram, chat: int) -> list[str]:
+    return [tg.plain(r) for r in tg.sent_to(chat)]
+
+
+def buttons(record: dict[str, Any]) -> list[str]:
+    rows = (record.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [b["text"] for row in rows for b in row]
+
+
+async def test_full_round_two_candidates(tg: FakeTelegram, world: Any) -> None:
+    h, clock = world
+    group = tg.group_chat(-100, "Study group")
+    anna, ben, chloe, dan = (
+        tg.user(i, n) for i, n in ((1, "Anna"), (2, "Ben"), (3, "Chloe"), (4, "Dan"))
+    )
+    for u in (anna, ben, chloe, dan):
+        tg.set_member(group, u)
+    assert any(scope == "all_group_chats" for scope, _ in tg.commands)
+
+    tg.send_text(anna, "/mockround case 10", chat=group)
+    [lobby] = await tg.wait_sent(-100)
+    assert "Mock round · Case · 10 min" in tg.plain(lobby)
+    tg.press(ben, lobby, text="I'm the candidate")
+    tg.press(chloe, lobby, text="I'm the candidate")
+    tg.press(dan, lobby, text="I'll score")
+    tg.press(ben, lobby, text="I'm the candidate")  # twice: no duplicate
+    await tg.wait_for(lambda: "Panel: Dan" in tg.plain(tg.message(-100, lobby["message_id"])))
+    shown = tg.plain(tg.message(-100, lobby["message_id"]))
+    assert "Candidates: Ben, Chloe" in shown
+
+    tg.press(dan, lobby, text="Start")  # not the opener, not an admin
+    await tg.wait_for(
+        lambda: any(c.get("text", "").startswith("Only the person") for c in tg.callback_answers)
+    )
+    tg.press(anna, lobby, text="Start")
+    question, timer = await tg.wait_sent(-100, count=2)
+    assert "Ben is up" in tg.plain(question) and "5 min to prepare" in tg.plain(question)
+    assert question["reply_markup"] == {"force_reply": True, "selective": True}
+    assert "Preparation: 5 min left" in tg.plain(timer)
+
+    # a bystander's reply gets one polite notice, the second one none
+    tg.send_text(dan, "I think it's the algorithm", chat=group, reply_to=question)
+    [notice] = await tg.wait_sent(-100)
+    assert "Only Ben is answering now" in tg.plain(notice)
+    tg.send_text(dan, "really", chat=group, reply_to=question)
+
+    # the candidate answers in two replies; after the pause the bot scores it
+    tg.send_text(ben, GOOD[:200], chat=group, reply_to=question)
+    tg.send_text(ben, GOOD[200:], chat=group, reply_to=question)
+    await settle(tg)  # stored at T0; the clock moves only after that
+    clock.set(T0 + timedelta(seconds=30))
+    [prompt] = await tg.wait_sent(-100)
+    assert "Panel, score Ben" in tg.plain(prompt)
+    assert buttons(prompt) == ["0", "1", "2", "3", "Summary ▶"]
+    # votes: Dan votes twice (changed), Ben votes for himself (refused), a forged one
+    tg.press(dan, prompt, text="2")
+    tg.press(dan, prompt, text="3")
+    tg.press(ben, prompt, text="3")
+    tg.press(chloe, prompt, text="2")
+    tg.push_update(
+        {
+            "callback_query": {
+                "id": "forged-1",
+                "from": dan,
+                "chat_instance": "x",
+                "data": "v1:gvote:99999-3",
+                "message": prompt["message"],
+            }
+        }
+    )
+
+    def answers() -> list[Any]:
+        return [c.params.get("text") for c in tg.calls if c.method == "answerCallbackQuery"]
+
+    wanted = {"Vote changed.", "You can't score your own answer.", "That button isn't one of mine."}
+    await tg.wait_for(lambda: wanted <= set(answers()) and answers().count("Vote recorded.") >= 2)
+
+    tg.press(anna, prompt, text="Summary ▶")
+    [summary] = await tg.wait_sent(-100)
+    body = tg.plain(summary)
+    assert "Ben · Case · bot 3/3 · panel 2.5 (2 votes, 2–3)" in body
+    assert "Next: Chloe." in body and buttons(summary) == ["Start next", "End round"]
+
+    # Chloe's turn: she never answers; time runs out, the bot moves on
+    tg.press(anna, summary, text="Start next")
+    q2, _timer2 = await tg.wait_sent(-100, count=2)
+    assert "Chloe is up" in tg.plain(q2)
+    start = clock.now
+    clock.set(start + timedelta(minutes=4, seconds=1))  # prep 5 min: one minute left
+    await tg.wait_for(lambda: "1 minute left" in tg.plain(tg.message(-100, _timer2["message_id"])))
+    clock.set(start + timedelta(minutes=5, seconds=1))
+    [go] = await tg.wait_sent(-100)
+    assert "Preparation is over" in tg.plain(go)
+    clock.set(start + timedelta(minutes=15, seconds=2))
+    up, prompt2 = await tg.wait_sent(-100, count=2)
+    assert tg.plain(up) == "Time is up." and "Panel, score Chloe" in tg.plain(prompt2)
+
+    tg.send_text(anna, "/endround", chat=group)
+    summary2, ended = await tg.wait_sent(-100, count=2)
+    assert "Chloe · Case · bot 0/3 · panel no votes" in tg.plain(summary2)
+    assert "Round closed" in tg.plain(ended)
+
+    tg.send_text(dan, "/leaderboard", chat=group)
+    [board] = await tg.wait_sent(-100)
+    assert "1. Ben — 1 turn(s) · bot 100% · panel 83%" in tg.plain(board)
+    # the timer was edited in place, never re-posted each tick
+    timers = [t for t in texts(tg, -100) if t.startswith(("⏱", "⚠️"))]
+    assert len(timers) == 2
+    per_minute = [r for r in tg.sent_to(-100)]
+    assert len(per_minute) < 25
+
+
+async def test_two_groups_migration_and_removal(tg: FakeTelegram, world: Any) -> None:
+    h, clock = world
+    g1, g2 = tg.group_chat(-201, "G1"), tg.group_chat(-202, "G2")
+    eve, fay = tg.user(11, "Eve"), tg.user(12, "Fay")
+    for g in (g1, g2):
+        tg.set_member(g, eve)
+        tg.set_member(g, fay)
+    tg.send_text(eve, "/mockround behavioral 5", chat=g1)
+    tg.send_text(fay, "/mockround technical 3", chat=g2)
+    [l1] = await tg.wait_sent(-201)
+    [l2] = await tg.wait_sent(-202)
+    assert "Behavioral · 5 min" in tg.plain(l1) and "Technical · 3 min" in tg.plain(l2)
+    tg.send_text(eve, "/mockround case 99", chat=g1)
+    [usage] = await tg.wait_sent(-201)
+    assert "/mockround case 10" in tg.plain(usage)
+
+    # G1 becomes a supergroup: the round follows it
+    tg.migrate_to_supergroup(g1, -1001201)
+    await asyncio.sleep(0.5)
+    sg = {"id": -1001201, "type": "supergroup", "title": "G1"}
+    tg.send_text(eve, "/endround", chat=sg)
+    [closed] = await tg.wait_sent(-1001201)
+    assert "Round closed" in tg.plain(closed)
+
+    # removed from G2: its round closes, no timer keeps running
+    tg.press(fay, l2, text="I'm the candidate")
+    tg.press(fay, l2, text="Start")
+    await tg.wait_sent(-202, count=2)
+    tg.bot_removed(g2)
+    await asyncio.sleep(0.5)
+    before = len(tg.calls)
+    clock.set(T0 + timedelta(minutes=10))
+    await asyncio.sleep(1.0)
+    sends = [c for c in tg.calls[before:] if c.method in ("sendMessage", "editMessageText")]
+    assert sends == []
+    async with h.db.tx() as repo:
+        from sqlalchemy import select
+
+        from bot.db.models import Round
+
+        rows = (await repo.s.execute(select(Round.chat_id, Round.status))).all()
+    assert (-202, "closed") in rows and (-1001201, "closed") in rows
+
+
+async def test_anonymous_admin_can_end(tg: FakeTelegram, world: Any) -> None:
+    group = tg.group_chat(-300, "G3", type="supergroup")
+    gus = tg.user(21, "Gus")
+    tg.set_member(group, gus)
+    tg.send_text(gus, "/mockround case 5", chat=group)
+    await tg.wait_sent(-300)
+    update = tg.send_text(gus, "/endround", chat=group)
+    # rewrite it as posted by the group itself (an anonymous admin)
+    update["message"]["sender_chat"] = {"id": -300, "type": "supergroup", "title": "G3"}
+    update["message"]["from"] = {
+        "id": 1087968824,
+        "is_bot": True,
+        "first_name": "Group",
+        "username": "GroupAnonymousBot",
+    }
+    [closed] = await tg.wait_sent(-300)
+    assert "Round closed" in tg.plain(closed)
