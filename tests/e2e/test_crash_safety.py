@@ -282,3 +282,38 @@ async def test_sigkill_after_the_drill_was_accepted_resends_it_once(
         assert bot.query("SELECT COUNT(*) FROM reminder_deliveries") == [(1,)]
     finally:
         bot.stop()
+
+
+async def test_sigkill_mid_round_resumes_with_the_right_time_left(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    """A 1-minute round on the real clock: killed 10 s in, restarted, it still ends once at
+    the original deadline (deadlines are stored, not held in memory)."""
+    bot = BotProcess(tg, tmp_path)
+    group = tg.group_chat(-4800, "Crash group")
+    gil, hal = tg.user(4801, "Gil"), tg.user(4802, "Hal")
+    tg.set_member(group, gil)
+    tg.set_member(group, hal)
+    try:
+        await bot.start()
+        tg.send_text(gil, "/mockround behavioral 1", chat=group)
+        [lobby] = await tg.wait_sent(-4800, timeout=20)
+        tg.press(hal, lobby, text="I'm the candidate")
+        await asyncio.sleep(0.5)
+        tg.press(gil, lobby, text="Start")
+        question, _timer = await tg.wait_sent(-4800, count=2, timeout=20)
+        started = asyncio.get_running_loop().time()
+        assert "Hal is up" in tg.plain(question)
+        await asyncio.sleep(10)
+        bot.kill()
+        await bot.start()
+        [up] = await tg.wait_sent(-4800, timeout=90)
+        ended = asyncio.get_running_loop().time() - started
+        assert tg.plain(up) == "Time is up."
+        assert 55 <= ended <= 75  # the original minute, not a fresh one after the restart
+        [prompt] = await tg.wait_sent(-4800, timeout=20)
+        assert "Panel, score Hal" in tg.plain(prompt)
+        await asyncio.sleep(2)
+        assert [tg.plain(r) for r in tg.sent_to(-4800)].count("Time is up.") == 1
+    finally:
+        bot.stop()

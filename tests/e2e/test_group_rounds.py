@@ -51,7 +51,7 @@ def buttons(record: dict[str, Any]) -> list[str]:
 
 
 async def test_full_round_two_candidates(tg: FakeTelegram, world: Any) -> None:
-    h, clock = world
+    _, clock = world
     group = tg.group_chat(-100, "Study group")
     anna, ben, chloe, dan = (
         tg.user(i, n) for i, n in ((1, "Anna"), (2, "Ben"), (3, "Chloe"), (4, "Dan"))
