@@ -292,6 +292,7 @@ class RoundTurn(Base):
     answer_text: Mapped[str] = mapped_column(Text, default="")
     last_fragment_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     pending_text: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_message_id: Mapped[int | None] = mapped_column(BigInteger)
     probe_tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
     first_tags: Mapped[list[Any] | None] = mapped_column(JSON)
     open_tags: Mapped[list[Any] | None] = mapped_column(JSON)

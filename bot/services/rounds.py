@@ -48,13 +48,20 @@ class RoundService:
         return 5 if kind == "behavioral" else 3
 
     async def open_round(
-        self, repo: Repo, chat_id: int, opener: int, kind: Kind, minutes: int
+        self,
+        repo: Repo,
+        chat_id: int,
+        opener: int,
+        kind: Kind,
+        minutes: int,
+        prep: int | None = None,
     ) -> tuple[Round, bool]:
         """A new round, or the chat's open one (second value False)."""
         existing = await self.open_in_chat(repo, chat_id)
         if existing is not None:
             return existing, False
-        prep = minutes // 2 if kind == "case" else 0
+        if prep is None:  # case rounds prepare, then present (the reference loop: 30 + 30)
+            prep = minutes // 2 if kind == "case" else 0
         r = Round(chat_id=chat_id, kind=kind, minutes=minutes, prep_minutes=prep, opened_by=opener)
         await repo.add(r)
         return r, True
@@ -153,8 +160,11 @@ class RoundService:
         assert q is not None
         return q
 
-    def add_answer(self, r: Round, turn: RoundTurn, text: str, now: datetime) -> None:
+    def add_answer(
+        self, r: Round, turn: RoundTurn, text: str, now: datetime, message_id: int | None = None
+    ) -> None:
         turn.answer_text = (turn.answer_text + "\n" + text).strip()
+        turn.last_message_id = message_id or turn.last_message_id
         turn.last_fragment_at = now
         turn.pending_text = True
         if turn.phase == "prep":  # answering early ends the prep phase

@@ -6,7 +6,7 @@ import html
 import logging
 import math
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from telegram import ChatMember, Update
 from telegram.constants import ChatMemberStatus
@@ -23,7 +23,7 @@ from telegram.ext import (
 
 from bot.db.models import Round, RoundTurn
 from bot.db.repo import Repo
-from bot.engine.model import KINDS, Probe
+from bot.engine.model import KINDS, Kind, Probe
 from bot.services.rounds import RoundService, TurnSummary
 from bot.texts import Texts
 from bot.tg.callback_data import Button, decode
@@ -117,15 +117,23 @@ class GroupRounds:
         numbers = [a for a in args if a.isdigit()]
         unknown = [a for a in args if a not in KINDS and not a.isdigit()]
         minutes = int(numbers[0]) if numbers else 10
+        prep = int(numbers[1]) if len(numbers) > 1 else None
         user = update.effective_user
         opener = user.id if user else 0
         async with group_unit(self.deps, update) as g:
             if g is None:
                 return
-            if unknown or not 1 <= minutes <= 60:
+            if unknown or not 1 <= minutes <= 60 or (prep is not None and prep > 60):
                 await g.say(g.t.html("groups.usage_html"))
                 return
-            r, new = await self.service.open_round(g.repo, g.chat_id, opener, kind, minutes)  # type: ignore[arg-type]
+            r, new = await self.service.open_round(
+                g.repo,
+                g.chat_id,
+                opener,
+                cast(Kind, kind),
+                minutes,
+                prep,
+            )
             if not new:
                 await g.say(g.t.html("groups.already_open"))
                 return
@@ -278,7 +286,9 @@ class GroupRounds:
                 mention(turn.candidate_id, turn.candidate_name),
                 1,
             )
-            await g.say(text, force_reply=True, reply_to=turn.question_message_id)
+            await g.say(
+                text, force_reply=True, reply_to=turn.last_message_id or turn.question_message_id
+            )
             return
         await self._score_prompt(g, r, turn)
 
@@ -315,7 +325,7 @@ class GroupRounds:
                         reply_to=message.message_id,
                     )
                 return
-            self.service.add_answer(r, turn, message.text or "", g.now)
+            self.service.add_answer(r, turn, message.text or "", g.now, message.message_id)
 
     # ---- buttons -------------------------------------------------------------------------------
     async def button(self, update: Update, context: Context) -> None:

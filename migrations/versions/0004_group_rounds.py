@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-26 16:12:51.594785
+Create Date: 2026-11-26 16:19:42.880323
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ def upgrade() -> None:
     sa.Column('answer_text', sa.Text(), nullable=False),
     sa.Column('last_fragment_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('pending_text', sa.Boolean(), nullable=False),
+    sa.Column('last_message_id', sa.BigInteger(), nullable=True),
     sa.Column('probe_tags', sa.JSON(), nullable=False),
     sa.Column('first_tags', sa.JSON(), nullable=True),
     sa.Column('open_tags', sa.JSON(), nullable=True),

@@ -225,3 +225,29 @@ async def test_two_dispatchers_one_database(
     for db, _ in others:
         await db.close()
     await h.stop()
+
+
+async def test_missed_while_down_sent_within_grace_else_skipped(
+    tg: FakeTelegram, clocked: Any
+) -> None:
+    """The dispatcher first runs long after the due time (the bot was down)."""
+    h, clock = clocked
+    ivy, jo = person(tg, 81, "Ivy"), person(tg, 82, "Jo")
+    for u, at in ((ivy, "07:00"), (jo, "06:30")):
+        await say(tg, u, "/timezone Asia/Shanghai")
+        await say(tg, u, f"/remind {at}")
+    # 08:50 in Shanghai: Ivy's 07:00 is 1 h 50 min late (sent), Jo's 06:30 is 2 h 20 (skipped)
+    clock.set(datetime(2026, 11, 27, 0, 50, tzinfo=UTC))
+    await tg.wait_sent(81)
+    await asyncio.sleep(0.8)
+    assert len(drills(tg, 81)) == 1 and drills(tg, 82) == []
+    async with h.db.tx() as repo:
+        from sqlalchemy import select
+
+        from bot.db.models import ReminderDelivery
+
+        statuses = sorted(s for (s,) in (await repo.s.execute(select(ReminderDelivery.status))))
+    assert statuses == ["missed", "queued"]
+    clock.set(datetime(2026, 11, 27, 22, 30, 2, tzinfo=UTC))  # Jo's next morning comes
+    await tg.wait_sent(82)
+    assert len(drills(tg, 82)) == 1
