@@ -9,7 +9,6 @@ redelivered update is processed once; pending ones are replayed at start-up.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -85,9 +84,3 @@ async def replay_pending(app: Application[Any, Any, Any, Any, Any, Any], db: Dat
     if payloads:
         log.info("replaying %d stored update(s) after a restart", len(payloads))
     return len(payloads)
-
-
-async def wait_idle(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Used by tests and shutdown: until the update queue is drained."""
-    while not app.update_queue.empty():
-        await asyncio.sleep(0.01)
