@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     max_probes: int = Field(default=2, ge=0, le=5)
     # Messages per second overall; Telegram allows about 30, a margin avoids 429 storms.
     telegram_max_rate: float = Field(default=28.0, gt=0, le=30)
-    reminder_poll_seconds: float = Field(default=20.0, gt=0, le=300)
+    reminder_poll_seconds: float = Field(default=5.0, gt=0, le=300)
     log_level: str = "INFO"
     prompts_dir: Path | None = None
 

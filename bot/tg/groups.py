@@ -34,6 +34,17 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 GROUPS = filters.ChatType.GROUPS
 ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+PRIVATE_COMMANDS = (
+    "start",
+    "practice",
+    "done",
+    "skip",
+    "stop",
+    "export",
+    "remind",
+    "timezone",
+    "settings",
+)
 
 
 def mention(user_id: int, name: str) -> str:
@@ -53,6 +64,7 @@ class GroupRounds:
             CommandHandler("endround", self.endround, filters=msg),
             CommandHandler("nextcandidate", self.nextcandidate, filters=msg),
             CommandHandler("leaderboard", self.leaderboard, filters=msg),
+            CommandHandler(PRIVATE_COMMANDS, self.private_only, filters=msg),
             CallbackQueryHandler(self.button, pattern=r"^v1:g"),
             MessageHandler(msg & filters.StatusUpdate.MIGRATE, self.migrated),
             MessageHandler(msg & filters.REPLY & filters.TEXT & ~filters.COMMAND, self.reply),
@@ -193,6 +205,11 @@ class GroupRounds:
                 for i, (name, n, bot, panel) in enumerate(rows[:15])
             ]
             await g.say(g.t.html("groups.leaderboard_html", rows="\n".join(lines)))
+
+    async def private_only(self, update: Update, context: Context) -> None:
+        async with group_unit(self.deps, update) as g:
+            if g is not None:
+                await g.say(g.t.html("groups.private_only"))
 
     # ---- turns ---------------------------------------------------------------------------------
     async def _start_next(self, g: Outgoing, r: Round) -> bool:

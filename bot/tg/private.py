@@ -62,6 +62,11 @@ class PrivateChat:
             CommandHandler("done", self.done, filters=new_msg),
             CommandHandler("help", self.help, filters=new_msg),
             CommandHandler("export", self.export, filters=new_msg),
+            CommandHandler(
+                ["mockround", "endround", "nextcandidate", "leaderboard"],
+                self.group_only,
+                filters=new_msg,
+            ),
             CallbackQueryHandler(self.button),
             MessageHandler(filters.UpdateType.EDITED_MESSAGE & PRIVATE & filters.TEXT, self.edited),
             MessageHandler(new_msg & filters.COMMAND, self.unknown_command),
@@ -169,6 +174,11 @@ class PrivateChat:
             text = render.transcript_markdown(u.t, history, lookup)
             caption = str(u.t.raw("tg.export_caption"))
             await u.document("mock-interview-transcript.md", text, caption)
+
+    async def group_only(self, update: Update, context: Context) -> None:
+        async with update_unit(self.deps, update) as u:
+            if u is not None:
+                await u.say(u.t.html("groups.group_only"))
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         async with update_unit(self.deps, update) as u:

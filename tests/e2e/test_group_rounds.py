@@ -168,6 +168,9 @@ async def test_two_groups_migration_and_removal(tg: FakeTelegram, world: Any) ->
     tg.send_text(eve, "/mockround case 99", chat=g1)
     [usage] = await tg.wait_sent(-201)
     assert "/mockround case 10" in tg.plain(usage)
+    tg.send_text(eve, "/practice", chat=g1)
+    [private_only] = await tg.wait_sent(-201)
+    assert "private chat" in tg.plain(private_only)
 
     # G1 becomes a supergroup: the round follows it
     tg.migrate_to_supergroup(g1, -1001201)
