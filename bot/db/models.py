@@ -256,7 +256,6 @@ class Round(Base):
     prep_minutes: Mapped[int] = mapped_column(Integer, default=0)
     opened_by: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), default="lobby", index=True)
-    lobby_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -287,7 +286,6 @@ class RoundTurn(Base):
     question_id: Mapped[str] = mapped_column(String(32))
     phase: Mapped[str] = mapped_column(String(16), default="prep", index=True)
     phase_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
-    warned: Mapped[bool] = mapped_column(Boolean, default=False)
     timer_minute: Mapped[int | None] = mapped_column(Integer)
     answer_text: Mapped[str] = mapped_column(Text, default="")
     last_fragment_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

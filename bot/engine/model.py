@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 Kind = Literal["behavioral", "case", "technical"]
@@ -40,14 +40,3 @@ class Probe:
     rule_id: str
     tag: str
     text: str
-
-
-@dataclass
-class Transcript:
-    """What the candidate said for one question: the answer, then replies to probes."""
-
-    parts: list[str] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return "\n\n".join(p for p in self.parts if p.strip())

@@ -171,7 +171,7 @@ class RoundService:
             self.begin_answering(r, turn, now)
 
     def begin_answering(self, r: Round, turn: RoundTurn, now: datetime) -> None:
-        turn.phase, turn.warned, turn.timer_minute = "answering", False, None
+        turn.phase, turn.timer_minute = "answering", None
         turn.phase_ends_at = now + timedelta(minutes=r.minutes)
 
     def evaluate(self, turn: RoundTurn) -> Probe | Feedback:
@@ -261,13 +261,17 @@ class RoundService:
     async def end_round(self, r: Round, now: datetime) -> None:
         r.status, r.closed_at = "closed", now
 
-    async def due_turns(self, repo: Repo, now: datetime) -> list[tuple[Round, RoundTurn]]:
-        """Turns whose phase deadline passed, or whose timer display is a minute stale."""
+    async def live_turns(
+        self, repo: Repo, chat_id: int | None = None
+    ) -> list[tuple[Round, RoundTurn]]:
+        """Turns still being prepared or answered (of one chat, or of every chat)."""
         stmt = (
             select(Round, RoundTurn)
             .join(RoundTurn, RoundTurn.round_id == Round.id)
             .where(Round.status == "running", RoundTurn.phase.in_(("prep", "answering", "probing")))
         )
+        if chat_id is not None:
+            stmt = stmt.where(Round.chat_id == chat_id)
         return [(r, t) for r, t in (await repo.s.execute(stmt)).all()]
 
     async def migrate_chat(self, repo: Repo, old: int, new: int) -> None:

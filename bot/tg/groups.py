@@ -152,7 +152,6 @@ class GroupRounds:
             await g.say(
                 await self._lobby_text(g.repo, g.t, r),
                 self._lobby_keyboard(g.t, r),
-                ref=f"lobby:{r.id}",
             )
 
     async def endround(self, update: Update, context: Context) -> None:
@@ -442,12 +441,11 @@ class GroupRounds:
         now = self.deps.clock()
         grace = timedelta(seconds=self.deps.settings.answer_grace_seconds)
         async with self.deps.db.tx() as repo:
-            chats = {r.chat_id for r, _ in await self.service.due_turns(repo, now)}
+            chats = {r.chat_id for r, _ in await self.service.live_turns(repo)}
         for chat_id in chats:
             async with self.deps.locks.get(chat_id), chat_job_unit(self.deps, chat_id) as g:
-                for r, turn in await self.service.due_turns(g.repo, now):
-                    if r.chat_id == chat_id:
-                        await self._tick_turn(g, r, turn, now, grace)
+                for r, turn in await self.service.live_turns(g.repo, chat_id):
+                    await self._tick_turn(g, r, turn, now, grace)
 
     async def _tick_turn(
         self, g: Outgoing, r: Round, turn: RoundTurn, now: datetime, grace: timedelta
@@ -477,7 +475,7 @@ class GroupRounds:
 
 
 async def record_message_ref(repo: Repo, ref: str, message_id: int) -> None:
-    """Outbox hook: remember the ids of lobby, question and timer messages for later edits."""
+    """Outbox hook: remember the ids of question and timer messages for later replies/edits."""
     kind, _, raw = ref.partition(":")
     if not raw.isdigit():
         return
@@ -489,7 +487,3 @@ async def record_message_ref(repo: Repo, ref: str, message_id: int) -> None:
         turn = await repo.s.get(RoundTurn, int(raw))
         if turn is not None:
             turn.timer_message_id = message_id
-    elif kind == "lobby":
-        r = await repo.s.get(Round, int(raw))
-        if r is not None:
-            r.lobby_message_id = message_id

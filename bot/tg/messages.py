@@ -24,12 +24,28 @@ def split_html(text: str, limit: int = LIMIT) -> list[str]:
     text = text.strip()
     if utf16_len(text) <= limit:
         return [text] if text else []
+    return _pack(_pieces(text, limit), "\n\n", limit)
+
+
+def _pieces(text: str, limit: int) -> list[str]:
+    """Paragraphs that fit; an oversized one is re-packed from its lines (hard-cut if long)."""
+    out: list[str] = []
+    for para in text.split("\n\n"):
+        if utf16_len(para) <= limit:
+            out.append(para)
+        else:
+            parts = [p for line in para.split("\n") for p in _hard_split(line, limit)]
+            out.extend(_pack(parts, "\n", limit))
+    return out
+
+
+def _pack(pieces: list[str], sep: str, limit: int) -> list[str]:
+    """Greedily join pieces with `sep` into chunks no longer than `limit`."""
     chunks: list[str] = []
     current = ""
-    for piece in _pieces(text, limit):
-        joiner = "\n\n" if current else ""
-        if utf16_len(current + joiner + piece) <= limit:
-            current += joiner + piece
+    for piece in pieces:
+        if current and utf16_len(current + sep + piece) <= limit:
+            current += sep + piece
         else:
             if current:
                 chunks.append(current)
@@ -37,26 +53,6 @@ def split_html(text: str, limit: int = LIMIT) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
-
-
-def _pieces(text: str, limit: int) -> list[str]:
-    out: list[str] = []
-    for para in text.split("\n\n"):
-        if utf16_len(para) <= limit:
-            out.append(para)
-            continue
-        line_buf = ""
-        for line in para.split("\n"):
-            for part in _hard_split(line, limit):
-                if line_buf and utf16_len(line_buf + "\n" + part) <= limit:
-                    line_buf += "\n" + part
-                else:
-                    if line_buf:
-                        out.append(line_buf)
-                    line_buf = part
-        if line_buf:
-            out.append(line_buf)
-    return out
 
 
 def _hard_split(line: str, limit: int) -> list[str]:

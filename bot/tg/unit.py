@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -100,7 +100,7 @@ class Outgoing:
 class Unit(Outgoing):
     """An Outgoing for a private chat, with the user it belongs to."""
 
-    user: User = field(default=None)  # type: ignore[assignment]
+    user: User
 
 
 @asynccontextmanager

@@ -29,7 +29,6 @@ def upgrade() -> None:
     sa.Column('prep_minutes', sa.Integer(), nullable=False),
     sa.Column('opened_by', sa.BigInteger(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('lobby_message_id', sa.BigInteger(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id')
@@ -60,7 +59,6 @@ def upgrade() -> None:
     sa.Column('question_id', sa.String(length=32), nullable=False),
     sa.Column('phase', sa.String(length=16), nullable=False),
     sa.Column('phase_ends_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('warned', sa.Boolean(), nullable=False),
     sa.Column('timer_minute', sa.Integer(), nullable=True),
     sa.Column('answer_text', sa.Text(), nullable=False),
     sa.Column('last_fragment_at', sa.DateTime(timezone=True), nullable=True),
