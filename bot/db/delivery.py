@@ -32,6 +32,7 @@ class DeliveryQueries:
     async def save_updates(
         self, rows: Sequence[tuple[int, int | None, dict[str, Any]]], now: datetime
     ) -> int:
+        """Store fetched updates as pending (raw JSON as Telegram sent it); skip known ids."""
         return await self._insert_ignore(
             [
                 {
@@ -44,6 +45,26 @@ class DeliveryQueries:
                 for u, c, p in rows
             ]
         )
+
+    async def set_aside_update(
+        self,
+        update_id: int,
+        chat_id: int | None,
+        payload: dict[str, Any],
+        error: str,
+        now: datetime,
+    ) -> bool:
+        """Record an update that cannot be processed, with why; True the first time only."""
+        row = {
+            "update_id": update_id,
+            "chat_id": chat_id,
+            "payload": payload,
+            "status": "failed",
+            "error": error[:2000],
+            "received_at": now,
+            "processed_at": now,
+        }
+        return await self._insert_ignore([row]) == 1
 
     async def pending_updates(self, limit: int = 1000) -> Sequence[TgUpdate]:
         stmt = (
@@ -85,13 +106,19 @@ class DeliveryQueries:
         )
         return inserted == 1
 
-    async def finish_update(self, update_id: int, now: datetime, status: str = "ignored") -> None:
-        """Mark an update nobody handled (or that crashed a handler) so it is not replayed."""
-        await self.s.execute(
+    async def finish_update(
+        self, update_id: int, now: datetime, status: str = "ignored", error: str | None = None
+    ) -> bool:
+        """Mark an update nobody handled (or that crashed a handler) so it is not replayed.
+
+        True if this call changed it: a handler error is recorded (and logged) once.
+        """
+        result: CursorResult[Any] = await self.s.execute(  # type: ignore[assignment]
             update(TgUpdate)
             .where(TgUpdate.update_id == update_id, TgUpdate.status == "pending")
-            .values(status=status, processed_at=now)
+            .values(status=status, processed_at=now, error=error[:2000] if error else None)
         )
+        return result.rowcount == 1
 
     # ---- outbox -------------------------------------------------------------------------
     async def enqueue(
@@ -122,7 +149,7 @@ class DeliveryQueries:
         return list((await self.s.execute(stmt)).scalars())
 
     async def lease_next(
-        self, chat_id: int, now: datetime, lease: timedelta
+        self, chat_id: int, now: datetime, lease: timedelta, owner: str | None = None
     ) -> OutboxMessage | None:
         """Take the chat's oldest pending message for sending, unless another sender has it.
 
@@ -142,12 +169,40 @@ class DeliveryQueries:
         result: CursorResult[Any] = await self.s.execute(  # type: ignore[assignment]
             update(OutboxMessage)
             .where(and_(OutboxMessage.id == row.id, OutboxMessage.status == "pending", free))
-            .values(lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
+            .values(lease_until=now + lease, lease_owner=owner, attempts=OutboxMessage.attempts + 1)
         )
         if result.rowcount != 1:
             return None
         await self.s.refresh(row)
         return row
+
+    async def take_over_leases(self, owner: str) -> int:
+        """Free every lease held by another process: in single-process polling a fresh start
+        means the previous owner is dead, so its rows go out now, not when the lease ends."""
+        result: CursorResult[Any] = await self.s.execute(  # type: ignore[assignment]
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.lease_until.is_not(None),
+                or_(OutboxMessage.lease_owner.is_(None), OutboxMessage.lease_owner != owner),
+            )
+            .values(lease_until=None, lease_owner=None)
+        )
+        return max(int(result.rowcount or 0), 0)
+
+    async def message_content(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
+        """What a message of ours shows now: the payload of its last send or edit."""
+        stmt = (
+            select(OutboxMessage.payload)
+            .where(
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.tg_message_id == message_id,
+                OutboxMessage.status == "sent",
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        )
+        return (await self.s.execute(stmt)).scalar()
 
     async def outbox_done(
         self,
@@ -166,6 +221,7 @@ class DeliveryQueries:
                 tg_message_id=message_id,
                 error=error,
                 lease_until=None,
+                lease_owner=None,
             )
         )
 
@@ -183,7 +239,7 @@ class DeliveryQueries:
         await self.s.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == row_id)
-            .values(next_attempt_at=at, error=error[:500], lease_until=None)
+            .values(next_attempt_at=at, error=error[:500], lease_until=None, lease_owner=None)
         )
 
     async def mark_chat_blocked(self, chat_id: int, now: datetime) -> None:

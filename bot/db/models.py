@@ -189,6 +189,8 @@ class TgUpdate(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # why an update was set aside (status "failed"): unparsable, unstorable, a handler error
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboxMessage(Base):
@@ -204,6 +206,8 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the process holding the lease: a restarted process frees its predecessor's at once
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
     tg_message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

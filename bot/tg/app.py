@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ContextTypes,
@@ -35,7 +35,9 @@ from bot.services.reminders import ReminderService
 from bot.services.rounds import RoundService
 from bot.tg.durable import DurableBot, PerChatUpdateProcessor, replay_pending
 from bot.tg.groups import GroupRounds, record_message_ref
+from bot.tg.intake import describe
 from bot.tg.outbox import ChatLocks, OutboxSender
+from bot.tg.pace import SmoothLimiter
 from bot.tg.private import PrivateChat
 from bot.tg.reminders import ReminderChat
 from bot.tg.unit import Deps
@@ -61,13 +63,9 @@ class RedactToken(logging.Filter):
         return True
 
 
-def smooth_rate_limiter(per_second: float) -> AIORateLimiter:
-    """PTB's limiter with a bucket of one: `per_second` evenly spaced, no bursts.
-
-    AIORateLimiter(30, 1) lets 30 go at once and 30 more within the same second, which
-    draws 429s (and a pause for everyone); one token every 1/rate seconds does not.
-    """
-    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / per_second, max_retries=3)
+def smooth_rate_limiter(per_second: float) -> SmoothLimiter:
+    """`per_second` chat requests evenly spaced (no bursts, which draw 429s); see pace."""
+    return SmoothLimiter(per_second)
 
 
 def build_application(
@@ -112,8 +110,9 @@ def build_application(
         await db.migrate()  # in the loop that will use the engine's connections
         # retries and leases run on real time, whatever clock the business logic is given
         deps.outbox = OutboxSender(db, app.bot, utcnow, on_sent=record_message_ref)
+        await deps.outbox.take_over()  # before anything is sent: order per chat holds
         await _register_commands(app, deps)
-        await replay_pending(app, db)
+        await replay_pending(app, db, clock)
         assert app.job_queue is not None
         app.job_queue.run_repeating(
             _dispatch(reminders),
@@ -197,10 +196,21 @@ def _finish_unhandled(db: Database, clock: Callable[[], datetime]) -> Callable[.
 
 def _on_error(db: Database, clock: Callable[[], datetime]) -> Callable[..., Any]:
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("error while handling an update", exc_info=context.error)
-        if isinstance(update, Update):  # never replay a poison update at every start
-            async with db.tx() as repo:
-                await repo.finish_update(update.update_id, clock(), status="failed")
+        error = context.error
+        if not isinstance(update, Update) or error is None:
+            log.error("error outside an update", exc_info=error)
+            return
+        # Set aside, once: recorded with its traceback, one log line, never replayed.
+        trace = "".join(traceback.format_exception(error))[-2000:]
+        async with db.tx() as repo:
+            await repo.finish_update(update.update_id, clock(), status="failed", error=trace)
+        log.error("update %d set aside: handler failed: %s", update.update_id, describe(error))
+        log.debug("update %d traceback:\n%s", update.update_id, trace)
+        if update.callback_query is not None:  # the button must stop spinning anyway
+            try:
+                await update.callback_query.answer()
+            except TelegramError as exc:
+                log.debug("callback answer after an error failed: %s", exc)
 
     return on_error
 

@@ -1,14 +1,15 @@
 """Crash-safe intake: updates are stored before Telegram is told we have them.
 
 PTB's polling confirms a batch (by asking for the next offset) before handlers run, so a
-killed process would lose it. `DurableBot.get_updates` writes every fetched update to our
-database before returning it; the next `getUpdates` — the confirmation — can only happen
-after that. Handlers claim an update by id in their own transaction, so a replayed or
-redelivered update is processed once; pending ones are replayed at start-up.
+killed process would lose it. `DurableBot` stores every fetched update's raw JSON (see
+`intake`) before PTB parses the batch; the next `getUpdates` — the confirmation — can only
+happen after that. Handlers claim an update by id in their own transaction, so a replayed
+or redelivered update is processed once; pending ones are replayed at start-up.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -18,51 +19,52 @@ from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor, ExtBot
 
 from bot.services.database import Database
+from bot.tg.intake import Intake, chat_id_of, describe
 from bot.tg.outbox import ChatLocks
 
+__all__ = ["DurableBot", "PerChatUpdateProcessor", "chat_id_of", "replay_pending"]
 log = logging.getLogger(__name__)
-
-
-def chat_id_of(update: Update) -> int | None:
-    chat = update.effective_chat
-    if chat is not None:
-        return chat.id
-    user = update.effective_user
-    return user.id if user is not None else None
+UNBOUNDED = 1 << 30  # PTB's own slot count: never the limit (see PerChatUpdateProcessor)
 
 
 class DurableBot(ExtBot[None]):
-    """An ExtBot whose getUpdates persists what it fetched before returning it."""
+    """An ExtBot whose getUpdates stores the raw batch before PTB parses and confirms it."""
 
     def __init__(
         self, *args: Any, db: Database, clock: Callable[[], datetime], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self._durable_db = db
-        self._durable_clock = clock
+        self._intake = Intake(db, clock)
 
-    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
-        updates = await super().get_updates(*args, **kwargs)
-        if updates:
-            rows = [(u.update_id, chat_id_of(u), u.to_dict()) for u in updates]
-            async with self._durable_db.tx() as repo:
-                await repo.save_updates(rows, self._durable_clock())
-        return updates
+    async def _post(self, endpoint: str, data: Any = None, **kwargs: Any) -> Any:
+        # The raw dicts exist only here: Bot.get_updates parses them right after _post.
+        result = await super()._post(endpoint, data, **kwargs)
+        if endpoint != "getUpdates" or not isinstance(result, list) or not result:
+            return result
+        return await self._intake.keep(result, self)
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Updates of one chat run one after another, in order; different chats in parallel."""
+    """Updates of one chat run one after another, in order; different chats in parallel.
 
-    def __init__(self, locks: ChatLocks, max_concurrent_updates: int = 512) -> None:
-        super().__init__(max_concurrent_updates)
+    PTB takes its shared slot before `do_process_update`, so its semaphore is left
+    unbounded and the real limit (`max_running`) is taken after the chat's lock: updates
+    queued behind a busy chat wait without holding a slot, and a flood from one chat
+    cannot starve the others.
+    """
+
+    def __init__(self, locks: ChatLocks, max_running: int = 256) -> None:
+        super().__init__(UNBOUNDED)
         self.locks = locks
+        self._running = asyncio.Semaphore(max_running)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = chat_id_of(update) if isinstance(update, Update) else None
         if key is None:
-            await coroutine
+            async with self._running:
+                await coroutine
             return
-        async with self.locks.get(key):
+        async with self.locks.get(key), self._running:
             await coroutine
 
     async def initialize(self) -> None:
@@ -72,15 +74,25 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         return None
 
 
-async def replay_pending(app: Application[Any, Any, Any, Any, Any, Any], db: Database) -> int:
+async def replay_pending(
+    app: Application[Any, Any, Any, Any, Any, Any], db: Database, now: Callable[[], datetime]
+) -> int:
     """Queue updates that were stored but never processed (the process died first)."""
     async with db.tx() as repo:
         rows = await repo.pending_updates()
-        payloads = [r.payload for r in rows]
-    for payload in payloads:
-        update = Update.de_json(payload, app.bot)
-        if update is not None:
-            await app.update_queue.put(update)
-    if payloads:
-        log.info("replaying %d stored update(s) after a restart", len(payloads))
-    return len(payloads)
+        payloads = [(r.update_id, r.payload) for r in rows]
+    queued = 0
+    for update_id, payload in payloads:
+        try:
+            update = Update.de_json(payload, app.bot)
+        except Exception as exc:  # e.g. stored by an older PTB: set aside, never retried
+            error = f"unparsable on replay: {describe(exc)}"
+            async with db.tx() as repo:
+                await repo.finish_update(update_id, now(), status="failed", error=error)
+            log.error("update %d set aside: %s", update_id, error)
+            continue
+        await app.update_queue.put(update)
+        queued += 1
+    if queued:
+        log.info("replaying %d stored update(s) after a restart", queued)
+    return queued

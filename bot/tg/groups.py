@@ -238,12 +238,15 @@ class GroupRounds:
             force_reply=True,
             ref=f"question:{turn.id}",
         )
+        turn.timer_minute = _minutes_left(turn, g.now)  # what the timer shows: no edit yet
         await g.say(self._timer_text(t, turn, g.now), ref=f"timer:{turn.id}")
         return True
 
     def _timer_text(self, t: Texts, turn: RoundTurn, now: datetime) -> str:
+        return self._timer_text_at(t, turn, _minutes_left(turn, now))
+
+    def _timer_text_at(self, t: Texts, turn: RoundTurn, left: int) -> str:
         phase = t.raw("groups.phase_prep" if turn.phase == "prep" else "groups.phase_answer")
-        left = max(0, math.ceil(((turn.phase_ends_at or now) - now).total_seconds() / 60))
         if left <= 1:
             return t.html("groups.timer_warn_html", phase=phase)
         return t.html("groups.timer_html", phase=phase, left=left)
@@ -468,10 +471,19 @@ class GroupRounds:
                 return
         if turn.timer_message_id is None or turn.phase_ends_at is None:
             return
-        left = math.ceil((turn.phase_ends_at - now).total_seconds() / 60)
-        if left != turn.timer_minute:  # one edit a minute keeps the group under its limit
-            turn.timer_minute = left
-            await g.edit(turn.timer_message_id, self._timer_text(g.t, turn, now))
+        left = _minutes_left(turn, now)
+        if left == turn.timer_minute:  # one edit a minute keeps the group under its limit
+            return
+        shown = turn.timer_minute
+        turn.timer_minute = left
+        text = self._timer_text_at(g.t, turn, left)
+        # None: a new phase since the last edit. Telegram rejects an edit that changes nothing.
+        if shown is None or text != self._timer_text_at(g.t, turn, shown):
+            await g.edit(turn.timer_message_id, text)
+
+
+def _minutes_left(turn: RoundTurn, now: datetime) -> int:
+    return max(0, math.ceil(((turn.phase_ends_at or now) - now).total_seconds() / 60))
 
 
 async def record_message_ref(repo: Repo, ref: str, message_id: int) -> None:

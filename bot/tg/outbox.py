@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +29,7 @@ from telegram.error import (
 
 from bot.db.repo import Repo
 from bot.services.database import Database
+from bot.tg.pace import ChatPace
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +51,15 @@ class ChatLocks:
         return lock
 
     def release_idle(self) -> None:
-        for key in [k for k, lock in self._locks.items() if not lock.locked()]:
+        # A just-released lock may still have a waiter about to take it: dropping that lock
+        # would let a newer update of the chat run beside the older one.
+        idle = [k for k, lock in self._locks.items() if not lock.locked() and not _waiters(lock)]
+        for key in idle:
             del self._locks[key]
+
+
+def _waiters(lock: asyncio.Lock) -> int:
+    return len(getattr(lock, "_waiters", None) or ())
 
 
 class OutboxSender:
@@ -60,12 +71,26 @@ class OutboxSender:
         bot: Bot,
         clock: Callable[[], datetime],
         on_sent: Callable[[Repo, str, int], Awaitable[None]] | None = None,
+        owner: str | None = None,
+        pace: ChatPace | None = None,
     ) -> None:
         self.db, self.bot, self.clock = db, bot, clock
+        self.owner = owner or process_identity()
+        self.pace = pace or ChatPace()
         self._sending: dict[int, asyncio.Lock] = {}
+        self._later: dict[int, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         # A payload may carry a "ref" (e.g. "timer:12"): once sent, the message id is
         # recorded through this hook, in the same transaction that marks the row sent.
         self.on_sent = on_sent
+
+    async def take_over(self) -> int:
+        """At start-up: rows leased by the process this one replaces go out now."""
+        async with self.db.tx() as repo:
+            freed = await repo.take_over_leases(self.owner)
+        if freed:
+            log.info("took over %d outbox lease(s) of the previous process", freed)
+        return freed
 
     async def flush(self, chat_id: int) -> None:
         """Send the chat's pending messages in order until one has to wait."""
@@ -78,14 +103,38 @@ class OutboxSender:
         async with self.db.tx() as repo:
             chats = await repo.outbox_chats_due(self.clock())
         await asyncio.gather(*(self.flush(c) for c in chats))
+        self.pace.forget_idle()
+
+    def _flush_later(self, chat_id: int, delay: float) -> None:
+        """The chat is at Telegram's pace: try again when its window opens (no one waits)."""
+        if chat_id in self._later:
+            return
+        loop = asyncio.get_running_loop()
+
+        def fire() -> None:
+            self._later.pop(chat_id, None)
+            task = loop.create_task(self.flush(chat_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+        self._later[chat_id] = loop.call_later(delay, fire)
 
     async def _send_next(self, chat_id: int) -> bool:
+        wait = self.pace.wait(chat_id)
+        if wait > 0:
+            self._flush_later(chat_id, wait)
+            return False
         now = self.clock()
         async with self.db.tx() as repo:
-            row = await repo.lease_next(chat_id, now, LEASE)
+            row = await repo.lease_next(chat_id, now, LEASE, self.owner)
             if row is None:
                 return False
             row_id, method, payload, attempts = row.id, row.method, dict(row.payload), row.attempts
+            if method == "editMessageText" and _unchanged(
+                payload, await repo.message_content(chat_id, int(payload["message_id"]))
+            ):  # Telegram rejects an edit that changes nothing: it is already done
+                await repo.outbox_done(row_id, "sent", now, message_id=payload["message_id"])
+                return True
         try:
             message_id = await self._call(chat_id, method, payload)
         except ChatMigrated as exc:  # the group became a supergroup: follow it
@@ -110,6 +159,8 @@ class OutboxSender:
         except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, connection errors
             await self._retry(row_id, min(2.0 ** (attempts - 1), MAX_BACKOFF), str(exc))
             return False
+        if method != "editMessageText":
+            self.pace.sent(chat_id)
         async with self.db.tx() as repo:
             await repo.outbox_done(row_id, "sent", self.clock(), message_id=message_id)
             ref = payload.get("ref")
@@ -162,6 +213,23 @@ class OutboxSender:
             )
             return msg.message_id
         raise ValueError(f"unknown outbox method {method!r}")
+
+
+def process_identity() -> str:
+    """Who holds a lease: host, pid and a random part (pids are reused across restarts)."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _unchanged(payload: dict[str, Any], shown: dict[str, Any] | None) -> bool:
+    """An edit whose text and inline keyboard equal what the message shows already."""
+    if shown is None:
+        return False
+    keyboard = shown.get("reply_markup") if not shown.get("force_reply") else None
+    return bool(
+        payload.get("text") == shown.get("text")
+        and payload.get("parse_mode") == shown.get("parse_mode")
+        and payload.get("reply_markup") == keyboard
+    )
 
 
 def _seconds(value: object) -> float:

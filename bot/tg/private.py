@@ -225,6 +225,10 @@ class PrivateChat:
         query = update.callback_query
         if query is None:
             return
+        chat = update.effective_chat
+        if chat is not None and chat.type != chat.PRIVATE:  # not a group's button: foreign
+            await self._answer(update, str(self.deps.texts("en").raw("tg.forged_button")))
+            return
         notice: str | None = None
         async with update_unit(self.deps, update) as u:
             if u is None:

@@ -21,7 +21,7 @@ from bot.db.repo import Repo
 from bot.services.database import Database
 from bot.services.practice import PracticeService
 from bot.texts import Texts
-from bot.tg.durable import chat_id_of
+from bot.tg.intake import chat_id_of, update_json
 from bot.tg.messages import split_html
 from bot.tg.outbox import ChatLocks, OutboxSender
 
@@ -113,7 +113,7 @@ async def update_unit(deps: Deps, update: Update) -> AsyncIterator[Unit | None]:
         return
     now = deps.clock()
     async with deps.db.tx() as repo:
-        if not await repo.claim_update(update.update_id, chat_id, update.to_dict(), now):
+        if not await repo.claim_update(update.update_id, chat_id, update_json(update), now):
             yield None
             return
         user = await deps.practice.telegram_user(
@@ -147,7 +147,7 @@ async def group_unit(deps: Deps, update: Update) -> AsyncIterator[Outgoing | Non
         return
     now = deps.clock()
     async with deps.db.tx() as repo:
-        if not await repo.claim_update(update.update_id, chat.id, update.to_dict(), now):
+        if not await repo.claim_update(update.update_id, chat.id, update_json(update), now):
             yield None
             return
         yield Outgoing(repo, chat.id, deps.texts("en"), now)

@@ -45,3 +45,17 @@ def test_downgrade_to_base_and_back(tmp_path: Path) -> None:
     command.downgrade(cfg, "base")
     command.upgrade(cfg, "head")
     assert (tmp_path / "m.sqlite3").exists()
+
+
+async def test_migrations_match_the_models(db: Database) -> None:
+    """`alembic check`: the migrated schema and the models agree, column for column."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bot.db.models import Base
+
+    async with db.engine.connect() as conn:
+        diff = await conn.run_sync(
+            lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
+        )
+    assert diff == []

@@ -1245,6 +1245,20 @@ class FakeTelegram:
         else:
             update = {"update_id": self._next_update_id, **update}
             self._next_update_id += 1
+        query = update.get("callback_query")
+        if isinstance(query, dict) and isinstance(query.get("id"), str):
+            # a raw query (not made by press()) can be answered once, like any other
+            self.callback_queries.setdefault(
+                query["id"],
+                {
+                    "answered": False,
+                    "created": time.monotonic(),
+                    "user": query.get("from") or {"id": 0},
+                    "data": query.get("data"),
+                    "chat_id": ((query.get("message") or {}).get("chat") or {}).get("id"),
+                    "message_id": (query.get("message") or {}).get("message_id"),
+                },
+            )
         self._updates.append(update)
         self.updates_log.append(update)
         self._notify()
