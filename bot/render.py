@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from bot.db.models import AskedQuestion
 from bot.engine.model import Probe, Question
+from bot.engine.scoring import CHECK_TAGS, Check
 from bot.engine.session import Feedback
 from bot.services.practice import Summary
 from bot.services.reminders import Drill
@@ -40,16 +41,26 @@ def feedback(t: Texts, fb: Feedback) -> str:
     else:
         head = t.html("feedback.score_technical_html", points=s.points, out_of=s.out_of)
     lines = [head]
-    # strongest first: met checks, then the missing ones
-    for check in sorted(s.checks, key=lambda c: not c.ok):
+    closed = set(fb.resolved_tags)
+
+    # strongest first: met from the start, met after a follow-up, then the missing ones
+    def order(c: Check) -> int:
+        return 2 if not c.ok else int(bool(closed.intersection(CHECK_TAGS.get(c.key, ()))))
+
+    for check in sorted(s.checks, key=order):
         mark = t.raw("feedback.ok") if check.ok else t.raw("feedback.missing")
         label = html.escape(str(t.raw(f"feedback.checks.{check.key}")), quote=False)
         detail = (
             f" — {html.escape(check.detail[:60], quote=False)}" if check.ok and check.detail else ""
         )
-        lines.append(f"{mark} {label}{detail}")
-    if fb.resolved_tags:
-        lines.append(t.html("feedback.resolved_html", tags=tag_names(t, fb.resolved_tags)))
+        later = f" <i>({t.html('feedback.after_followup')})</i>" if order(check) == 1 else ""
+        lines.append(f"{mark} {label}{detail}{later}")
+    if fb.closed:
+        items = "; ".join(
+            t.html("feedback.closed_item_html", gap=t.raw(f"tags.{c.tag}"), quote=_quote(c.quote))
+            for c in fb.closed
+        )
+        lines.append(f"{t.html('feedback.resolved_prefix_html')} {items}")
     if fb.open_tags:
         lines.append(t.html("feedback.still_open_html", tags=tag_names(t, fb.open_tags)))
     if fb.strong_points:
@@ -57,6 +68,11 @@ def feedback(t: Texts, fb: Feedback) -> str:
     if s.level == "case_2":
         lines.append(t.html("feedback.to_three"))
     return "\n".join(lines)
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def summary(t: Texts, sm: Summary | None) -> str:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content.errors import ContentError
 from bot.content.yamlio import line_of, read_yaml
+from bot.engine.evidence import NUMBER_PREFIX, NumberRole, NumberRoles
 from bot.engine.model import KINDS, TAGS, Kind, Question
 from bot.engine.rules import Condition, Rule, RuleSet, Signal, compile_signal_regex
 
@@ -264,11 +265,21 @@ def load_rules(path: Path) -> RuleSet:
             raise ContentError(path, "duplicate rule id", line_of(item), rule.id)
         seen.add(rule.id)
         rules.append(rule)
+    numbers = _numbers(path, data.get("numbers"), macros)
+    known = set(signals) | {NUMBER_PREFIX + r for r in (numbers.names if numbers else ())}
+    for item, rule in zip(data["rules"], rules, strict=True):
+        for name in rule.when.all_of + rule.when.any_of + rule.when.none_of:
+            if name not in known:
+                raise ContentError(
+                    path, f"when names unknown signal {name!r} (nor a number role)", line_of(item), rule.id
+                )
     scoring = {k: tuple(v) for k, v in (data.get("scoring") or {}).items()}
     for key, names in scoring.items():
         for name in names:
-            if name not in signals:
+            if name not in known:
                 raise ContentError(path, f"scoring.{key} names unknown signal {name!r}")
+    resolved_by = _resolved_by(path, data.get("resolved_by") or {}, known)
+    non_answer = data.get("non_answer")
     return RuleSet(
         lang=lang,
         signals=signals,
@@ -276,7 +287,61 @@ def load_rules(path: Path) -> RuleSet:
         negation=negation,
         negation_window=window,
         scoring=scoring,
+        numbers=numbers,
+        resolved_by=resolved_by,
+        non_answer=(
+            _compile(
+                path, "non_answer", line_of(data), "|".join(f"(?:{p})" for p in non_answer), macros
+            )
+            if non_answer
+            else None
+        ),
     )
+
+
+def _numbers(path: Path, raw: Any, macros: Mapping[str, str]) -> NumberRoles | None:
+    """The `numbers:` section: a token pattern and ordered roles with their cues."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("roles"), list):
+        raise ContentError(path, "numbers needs 'token' and a list of 'roles'", line_of(raw))
+    token = _compile(path, "numbers.token", line_of(raw), raw.get("token"), macros)
+    roles: list[NumberRole] = []
+    for item in raw["roles"]:
+        line = line_of(item)
+        if not isinstance(item, dict) or not isinstance(item.get("role"), str):
+            raise ContentError(path, "each number role needs a 'role' name", line)
+        unknown = set(item) - {"role", "token", "before", "after", "clause", "unless", "both", "note"}
+        if unknown:
+            raise ContentError(
+                path, f"unknown key(s): {', '.join(sorted(unknown))}", line, item["role"]
+            )
+        cues = {
+            key: _compile(path, f"numbers.{item['role']}.{key}", line, _joined(item[key]), macros)
+            for key in ("token", "before", "after", "clause", "unless")
+            if item.get(key)
+        }
+        roles.append(NumberRole(role=item["role"], both=bool(item.get("both")), **cues))
+    return NumberRoles(token=token, roles=tuple(roles), default=str(raw.get("default", "count")))
+
+
+def _joined(value: Any) -> str:
+    return "|".join(f"(?:{v})" for v in value) if isinstance(value, list) else str(value)
+
+
+def _resolved_by(path: Path, raw: Any, known: set[str]) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, dict):
+        raise ContentError(path, "resolved_by must map a tag to evidence names", line_of(raw))
+    out: dict[str, tuple[str, ...]] = {}
+    for tag, names in raw.items():
+        if tag not in TAGS:
+            raise ContentError(path, f"resolved_by names unknown tag {tag!r}", line_of(raw))
+        if not isinstance(names, list) or any(n not in known for n in names):
+            raise ContentError(
+                path, f"resolved_by.{tag} must list known evidence names", line_of(raw)
+            )
+        out[tag] = tuple(names)
+    return out
 
 
 def _expand(pattern: str, macros: Mapping[str, str]) -> str:
@@ -377,9 +442,8 @@ def _rule(path: Path, item: Any, signals: Mapping[str, Signal]) -> Rule:
         names = when.get(key) or []
         if not isinstance(names, list):
             raise ContentError(path, f"when.{key} must be a list of signal names", line, where)
-        for name in names:
-            if name not in signals:
-                raise ContentError(path, f"when.{key} names unknown signal {name!r}", line, where)
+        if not all(isinstance(n, str) for n in names):
+            raise ContentError(path, f"when.{key} must be a list of names", line, where)
         lists[key] = tuple(names)
     for key in ("max_words", "min_words"):
         value = when.get(key)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.engine.evidence import NUMBER_PREFIX, Evidence, NumberRoles
 from bot.engine.model import Kind, Probe
 from bot.engine.text import clause_prefix, last_words, normalise, word_count
 
@@ -34,17 +35,35 @@ class Signal:
     after_fraction: float = 0.0
 
     def find(self, text: Text, negation: re.Pattern[str], window: int) -> str | None:
-        """Return the first non-negated match (as the candidate wrote it), or None."""
+        """Return the first match that counts (as the candidate wrote it), or None."""
+        for item in self.find_all(text, negation, window, stop_at_first=True):
+            if not item.negated:
+                return item.text
+        return None
+
+    def find_all(
+        self, text: Text, negation: re.Pattern[str], window: int, stop_at_first: bool = False
+    ) -> list[Evidence]:
+        """Every match as evidence; a negatable signal marks hits negated in their clause.
+
+        Negations are counted, so "I would never launch without an A/B test" (two) is
+        a plan to test, and "we never ran an A/B test" (one) is not.
+        """
         start = int(len(text.lower) * self.after_fraction)
+        out: list[Evidence] = []
         for m in self.regex.finditer(text.lower, start):
-            if self.negatable and negation.search(
-                last_words(clause_prefix(text.lower, m.start()), window)
-            ):
-                continue
+            negated = self.negatable and (
+                len(negation.findall(last_words(clause_prefix(text.lower, m.start()), window))) % 2
+                == 1
+            )
             claim = next((v for k, v in m.groupdict().items() if k.startswith("claim") and v), None)
             begin, end = m.span(_first_claim_group(m)) if claim else m.span()
-            return text.original[begin:end].strip()
-        return None
+            out.append(
+                Evidence(self.name, text.original[begin:end].strip(), begin, end, negated=negated)
+            )
+            if stop_at_first and not negated:
+                break
+        return out
 
 
 def _first_claim_group(m: re.Match[str]) -> str:
@@ -165,6 +184,11 @@ class Analysis:
     def has(self, signal: str) -> bool:
         return signal in self.signals
 
+    def evidence(self) -> list[Evidence]:
+        """Every evidence item of the answer (all signals, every number), in text order."""
+        hits = self.signals
+        return hits.all_evidence() if isinstance(hits, _Hits) else []
+
 
 @dataclass(frozen=True)
 class RuleSet:
@@ -176,19 +200,40 @@ class RuleSet:
     negation: re.Pattern[str]
     negation_window: int = 8
     scoring: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    numbers: NumberRoles | None = None
+    # tag -> evidence kinds that close that gap when a follow-up reply contains them
+    resolved_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # replies that say nothing ("I don't remember", "ok") close no gap
+    non_answer: re.Pattern[str] | None = None
+
+    def evidence_names(self) -> set[str]:
+        """Names a condition may use: signals and `number.<role>`."""
+        roles = self.numbers.names if self.numbers else ()
+        return set(self.signals) | {NUMBER_PREFIX + r for r in roles}
 
 
 class _Hits(Mapping[str, str]):
-    """Signals evaluated on first use: a rule set never pays for signals it does not ask."""
+    """Evidence evaluated on first use: a rule set never pays for signals it does not ask."""
 
     def __init__(self, rules: RuleSet, answer: Text, question: Text) -> None:
         self._rules, self._answer, self._question = rules, answer, question
         self._cache: dict[str, str | None] = {}
+        self._numbers: list[Evidence] | None = None
+
+    def numbers(self) -> list[Evidence]:
+        if self._numbers is None:
+            roles = self._rules.numbers
+            self._numbers = (
+                roles.classify(self._answer.lower, self._answer.original) if roles else []
+            )
+        return self._numbers
 
     def _get(self, name: str) -> str | None:
         if name not in self._cache:
             signal = self._rules.signals.get(name)
-            if signal is None:
+            if name.startswith(NUMBER_PREFIX):
+                self._cache[name] = next((e.text for e in self.numbers() if e.kind == name), None)
+            elif signal is None:
                 self._cache[name] = None
             else:
                 text = self._question if signal.source == "question" else self._answer
@@ -196,6 +241,16 @@ class _Hits(Mapping[str, str]):
                     text, self._rules.negation, self._rules.negation_window
                 )
         return self._cache[name]
+
+    def all_evidence(self) -> list[Evidence]:
+        items = list(self.numbers())
+        for signal in self._rules.signals.values():
+            if signal.source == "answer":
+                items.extend(
+                    signal.find_all(self._answer, self._rules.negation, self._rules.negation_window)
+                )
+        items.sort(key=lambda e: (e.start, e.kind))
+        return items
 
     def __getitem__(self, name: str) -> str:
         value = self._get(name)
@@ -207,7 +262,7 @@ class _Hits(Mapping[str, str]):
         return isinstance(name, str) and self._get(name) is not None
 
     def __iter__(self) -> Iterator[str]:
-        return (n for n in self._rules.signals if n in self)
+        return (n for n in self._rules.evidence_names() if n in self)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)

@@ -6,13 +6,46 @@ disagree about what an answer contains.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.engine.model import Kind
-from bot.engine.rules import Analysis
+
+
+class Analysis(Protocol):
+    """What scoring reads: open tags, evidence by name, length (an answer or a judgement)."""
+
+    @property
+    def tags(self) -> list[str]: ...
+
+    @property
+    def signals(self) -> Mapping[str, str]: ...
+
+    @property
+    def words(self) -> float: ...
+
+    def has(self, signal: str) -> bool: ...
+
 
 # Below this many words an answer cannot carry a framework at all.
 _MIN_FRAMEWORK_WORDS = 15
+
+
+# Which gaps each rubric line stands for: a line met only after a follow-up closed one of
+# these is shown apart from a line that was there from the start.
+CHECK_TAGS: dict[str, tuple[str, ...]] = {
+    "business_metric": ("missing_metric", "proxy_metric"),
+    "validation": ("missing_validation",),
+    "tradeoff": ("missing_tradeoff",),
+    "own_action": ("vague_ownership",),
+    "result": ("missing_result",),
+    "number": ("missing_metric",),
+    "baseline": ("missing_baseline",),
+    "owns_failure": ("denies_failure",),
+    "situation": ("too_short",),
+    "substance": ("too_short",),
+}
 
 
 @dataclass(frozen=True)

@@ -2,22 +2,32 @@
 
 State is a plain value (the caller stores it in the database), so a restart or a
 different front end resumes exactly where the candidate was.
+
+The first answer is analysed once for its gaps. Each reply to a probe is then judged as
+a reply: it closes a gap only with positive evidence for that gap (a reference number,
+an owned action, a test, a named cost), never because the whole text was read again and
+a keyword now appears somewhere. "I don't remember", "ok" or "yes" close nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.engine.model import Probe, Question
-from bot.engine.rules import Analysis, RuleSet, analyze, pick_probe
+from bot.engine.rules import Analysis, RuleSet, analyze
 from bot.engine.scoring import Score, score_answer
+from bot.engine.text import split_clauses
 
 DEFAULT_MAX_PROBES = 2
+# A reply that owns a failure replaces the denial; its own gaps are then the ones that
+# count, except length: a follow-up reply is short by nature.
+_REPLY_EXEMPT = frozenset({"too_short", "denies_failure"})
 
 
 @dataclass
 class QuestionState:
-    """What happened so far for one question."""
+    """What happened so far for one question: parts[0] the answer, parts[k] reply k."""
 
     question: Question
     parts: list[str] = field(default_factory=list)
@@ -30,6 +40,14 @@ class QuestionState:
 
 
 @dataclass(frozen=True)
+class Closed:
+    """A gap the candidate closed in a follow-up, with their own words as proof."""
+
+    tag: str
+    quote: str
+
+
+@dataclass(frozen=True)
 class Feedback:
     """The verdict after the last probe: score, gaps found at first, gaps still open."""
 
@@ -38,15 +56,119 @@ class Feedback:
     open_tags: tuple[str, ...]
     probed_tags: tuple[str, ...]
     strong_points: tuple[str, ...]
+    closed: tuple[Closed, ...] = ()
 
     @property
     def resolved_tags(self) -> tuple[str, ...]:
-        return tuple(t for t in self.first_tags if t not in self.open_tags)
+        return tuple(c.tag for c in self.closed)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The answer and its replies taken together: what is open, what was closed and how."""
+
+    base: Analysis
+    open_tags: tuple[str, ...]
+    closed: tuple[Closed, ...]
+    replies: tuple[Analysis, ...]
+
+    # The scoring view: the same interface as an Analysis, over answer + crediting replies.
+    @property
+    def tags(self) -> list[str]:
+        return list(self.open_tags)
+
+    @property
+    def words(self) -> float:
+        return self.base.words + sum(r.words for r in self.replies)
+
+    @property
+    def signals(self) -> Mapping[str, str]:
+        return _Merged([self.base.signals, *(r.signals for r in self.replies)])
+
+    def has(self, signal: str) -> bool:
+        return signal in self.signals
+
+
+class _Merged(Mapping[str, str]):
+    """The first hit of a signal across the answer and the replies that counted."""
+
+    def __init__(self, maps: Sequence[Mapping[str, str]]) -> None:
+        self._maps = maps
+
+    def __getitem__(self, key: str) -> str:
+        for m in self._maps:
+            if key in m:
+                return m[key]
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return any(key in m for m in self._maps)
+
+    def __iter__(self) -> Iterator[str]:
+        seen: set[str] = set()
+        for m in self._maps:
+            for k in m:
+                if k not in seen:
+                    seen.add(k)
+                    yield k
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def evaluate(state: QuestionState, rules: RuleSet) -> Analysis:
+    """The gaps of the answer itself (parts[0]), before any follow-up."""
     q = state.question
-    return analyze(rules, q.kind, state.answer_text, q.text, q.themes)
+    first = state.parts[0] if state.parts else ""
+    return analyze(rules, q.kind, first, q.text, q.themes)
+
+
+def strip_non_answers(reply: str, rules: RuleSet) -> str:
+    """Drop the clauses that only say "I don't know"; keep the rest of the reply."""
+    if rules.non_answer is None:
+        return reply
+    kept = [c for c in split_clauses(reply) if not rules.non_answer.search(c.lower())]
+    return " ".join(c.strip() for c in kept if c.strip())
+
+
+def judge(state: QuestionState, rules: RuleSet) -> Judgement:
+    """Which of the answer's gaps are still open after the replies, and which were closed."""
+    q = state.question
+    base = evaluate(state, rules)
+    open_tags = list(base.tags)
+    closed: list[Closed] = []
+    counted: list[Analysis] = []
+    for raw in state.parts[1:]:
+        reply = strip_non_answers(raw, rules)
+        if not reply.strip():
+            continue
+        analysis = analyze(rules, q.kind, reply, q.text, q.themes)
+        credited = False
+        for tag in list(open_tags):
+            quote = _evidence_for(analysis, rules.resolved_by.get(tag, ()))
+            if quote is None and tag == "too_short" and analysis.words >= 20:
+                quote = _first_words(reply)
+            if quote is not None:
+                open_tags.remove(tag)
+                closed.append(Closed(tag, quote))
+                credited = True
+                if tag == "denies_failure":
+                    # the owned failure is now the story: its own gaps are what is open
+                    open_tags.extend(
+                        t for t in analysis.tags if t not in _REPLY_EXEMPT and t not in open_tags
+                    )
+        if credited:
+            counted.append(analysis)
+    return Judgement(base, tuple(open_tags), tuple(closed), tuple(counted))
+
+
+def _evidence_for(analysis: Analysis, names: Sequence[str]) -> str | None:
+    return next((analysis.signals[n] for n in names if n in analysis.signals), None)
+
+
+def _first_words(text: str, n: int = 8) -> str:
+    words = text.split()
+    return " ".join(words[:n]) + ("…" if len(words) > n else "")
 
 
 def next_step(
@@ -57,16 +179,30 @@ def next_step(
     The caller appends the new text to `state.parts` first and records a returned probe
     in `state.probes`; this function changes nothing itself.
     """
-    analysis = evaluate(state, rules)
-    first = state.first_tags if state.first_tags is not None else analysis.tags
+    verdict = judge(state, rules)
+    first = state.first_tags if state.first_tags is not None else verdict.base.tags
+    asked = {p.tag for p in state.probes}
     if len(state.probes) < max_probes:
-        probe = pick_probe(analysis, [p.tag for p in state.probes])
+        probe = _next_probe(state, rules, verdict, asked)
         if probe is not None:
             return probe
     return Feedback(
-        score=score_answer(state.question.kind, analysis, dict(rules.scoring)),
+        score=score_answer(state.question.kind, verdict, dict(rules.scoring)),
         first_tags=tuple(first),
-        open_tags=tuple(analysis.tags),
+        open_tags=verdict.open_tags,
         probed_tags=tuple(p.tag for p in state.probes),
         strong_points=state.question.strong_points,
+        closed=verdict.closed,
     )
+
+
+def _next_probe(
+    state: QuestionState, rules: RuleSet, verdict: Judgement, asked: set[str]
+) -> Probe | None:
+    """The most important open gap not probed yet, worded from the text that showed it."""
+    sources = [verdict.base, *verdict.replies]
+    for analysis in reversed(sources):  # the newest story first (a replaced denial)
+        for gap in analysis.gaps:
+            if gap.rule.tag in verdict.open_tags and gap.rule.tag not in asked:
+                return gap.probe
+    return None

@@ -8,7 +8,10 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’\-][A-Za-z0-9]+)*")
 # Clause boundaries: sentence ends, semicolons, colons, commas and "but"; a negation
 # only reaches across words of its own clause ("no A/B test, so we shipped" vs "a pilot").
-_CLAUSE_BREAK = re.compile(r"[.;:!?\n,，。；：！？]|\bbut\b|\bso\b|\bthen\b", re.IGNORECASE)
+# A point or comma between digits (4.5, 1,200) is part of a number, not a boundary.
+_CLAUSE_BREAK = re.compile(
+    r"[;:!?\n，。；：！？]|\.(?!\d)|,(?!\d{3}\b)|\bbut\b|\bso\b|\bthen\b", re.IGNORECASE
+)
 
 # Telegram caps a message at 4,096 characters; an answer is several messages at most.
 # Longer input is cut before matching so one pasted essay cannot stall the engine.
@@ -51,7 +54,26 @@ def clause_prefix(text: str, start: int) -> str:
     return text[begin:start]
 
 
+def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the clause around text[start:end] begins and ends."""
+    begin = max(0, start - 200)
+    for m in _CLAUSE_BREAK.finditer(text, begin, start):
+        begin = m.end()
+    stop = _CLAUSE_BREAK.search(text, end)
+    return begin, stop.start() if stop else len(text)
+
+
 def last_words(prefix: str, n: int) -> str:
     """The last `n` words of a prefix (CJK characters count as words here)."""
     tokens = re.findall(r"[\w'’]+|[\u4e00-\u9fff]", prefix)
     return " ".join(tokens[-n:])
+
+
+def split_clauses(text: str) -> list[str]:
+    """The clauses of a text (the same boundaries as negation scope uses)."""
+    out, begin = [], 0
+    for m in _CLAUSE_BREAK.finditer(text):
+        out.append(text[begin : m.start()])
+        begin = m.start()
+    out.append(text[begin:])
+    return [c for c in out if c.strip()]
