@@ -8,7 +8,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from telegram import ChatMember, Update
+from telegram import CallbackQuery, ChatMember, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -348,9 +348,10 @@ class GroupRounds:
 
     # ---- buttons -------------------------------------------------------------------------------
     async def button(self, update: Update, context: Context) -> None:
+        """Every press is answered once, whatever happens (even a duplicate delivery)."""
         query = update.callback_query
         user = update.effective_user
-        if query is None or user is None:
+        if query is None:
             return
         data = decode(query.data)
         notice: str | None = None
@@ -360,55 +361,60 @@ class GroupRounds:
                 r0 = await self._round_for(repo, data)
             manage_ok = r0 is not None and await self._may_manage(update, context, r0)
         async with group_unit(self.deps, update) as g:
-            if g is None:
-                return
-            t = g.t
-            r = await self._round_for(g.repo, data) if data else None
-            if data is None or r is None or r.chat_id != g.chat_id or r.status == "closed":
-                notice = str(
-                    t.raw(
-                        "tg.forged_button"
-                        if data is None or r is None or r.chat_id != g.chat_id
-                        else "tg.stale_button"
-                    )
-                )
-            elif data.action in ("gjoin", "gpanel"):
-                role = "candidate" if data.action == "gjoin" else "panel"
-                new = await self.service.join(g.repo, r, user.id, user.first_name or "?", role)
-                notice = str(t.raw("groups.joined" if new else "groups.already_joined"))
-                if new and query.message is not None:
-                    await g.edit(
-                        query.message.message_id,
-                        await self._lobby_text(g.repo, t, r),
-                        self._lobby_keyboard(t, r),
-                    )
-            elif data.action == "gvote":
-                turn_id, score = (int(x) for x in data.arg.split("-"))
-                turn = await g.repo.s.get(RoundTurn, turn_id)
-                if turn is None or turn.round_id != r.id:
-                    notice = str(t.raw("tg.forged_button"))
-                else:
-                    result = await self.service.vote(
-                        g.repo, turn, user.id, user.first_name or "?", score
-                    )
-                    notice = str(
-                        t.raw(f"groups.vote_{result}" if result != "bad" else "tg.forged_button")
-                    )
-            elif not manage_ok:
-                notice = str(t.raw("groups.not_allowed"))
-            elif data.action == "gstart":
-                if await self.service.current_turn(g.repo, r) is None:
-                    await self._start_next(g, r)
-            elif data.action == "gsum":
-                await self._finish_turn(g, r)
-            elif data.action == "gend":
-                await self._finish_turn(g, r)
-                await self.service.end_round(r, g.now)
-                await g.say(t.html("groups.ended"))
+            if g is not None and user is not None:
+                notice = await self._press(g, query, user.id, user.first_name, data, manage_ok)
         try:
             await query.answer(notice)
         except TelegramError as exc:
             log.debug("callback answer failed: %s", exc)
+
+    async def _press(
+        self,
+        g: Outgoing,
+        query: CallbackQuery,
+        user_id: int,
+        name: str,
+        data: Button | None,
+        manage_ok: bool | None,
+    ) -> str | None:
+        """Do what the button asks in this group; the notice to show, if any."""
+        t = g.t
+        r = await self._round_for(g.repo, data) if data else None
+        if data is None or r is None or r.chat_id != g.chat_id:
+            return str(t.raw("tg.forged_button"))
+        if r.status == "closed":
+            return str(t.raw("tg.stale_button"))
+        if data.action in ("gjoin", "gpanel"):
+            role = "candidate" if data.action == "gjoin" else "panel"
+            new = await self.service.join(g.repo, r, user_id, name or "?", role)
+            if new and query.message is not None:
+                await g.edit(
+                    query.message.message_id,
+                    await self._lobby_text(g.repo, t, r),
+                    self._lobby_keyboard(t, r),
+                )
+            return str(t.raw("groups.joined" if new else "groups.already_joined"))
+        if data.action == "gvote":
+            turn_id, score = (int(x) for x in data.arg.split("-"))
+            turn = await g.repo.s.get(RoundTurn, turn_id)
+            if turn is None or turn.round_id != r.id:
+                return str(t.raw("tg.forged_button"))
+            result = await self.service.vote(g.repo, turn, user_id, name or "?", score)
+            return str(t.raw(f"groups.vote_{result}" if result != "bad" else "tg.forged_button"))
+        if not manage_ok:
+            return str(t.raw("groups.not_allowed"))
+        if data.action == "gstart":
+            if await self.service.current_turn(g.repo, r) is None:
+                await self._start_next(g, r)
+        elif data.action == "gsum":
+            await self._finish_turn(g, r)
+        elif data.action == "gend":
+            await self._finish_turn(g, r)
+            await self.service.end_round(r, g.now)
+            await g.say(t.html("groups.ended"))
+        else:  # a private chat's action pressed in a group
+            return str(t.raw("tg.forged_button"))
+        return None
 
     async def _round_for(self, repo: Repo, data: Button) -> Round | None:
         if data.action == "gvote":

@@ -148,8 +148,10 @@ class OutboxSender:
                 await repo.mark_chat_blocked(chat_id, self.clock())
             return False
         except BadRequest as exc:
-            # Telegram will never accept this message; keep the row for inspection.
-            log.error("outbox %s to %s rejected: %s", row_id, chat_id, exc.message)
+            # Telegram will never accept this message; keep the row for inspection. An edit
+            # of a message someone deleted (or a too old one) is routine, a send is not.
+            level = logging.WARNING if method == "editMessageText" else logging.ERROR
+            log.log(level, "outbox %s to %s rejected: %s", row_id, chat_id, exc.message)
             async with self.db.tx() as repo:
                 await repo.outbox_done(row_id, "failed", self.clock(), error=exc.message)
             return True

@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 from typing import Any, cast
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -21,7 +21,7 @@ from telegram.ext import (
 from bot import render
 from bot.engine.model import KINDS, Kind
 from bot.services.practice import Turn
-from bot.tg.callback_data import decode
+from bot.tg.callback_data import Button, decode
 from bot.tg.messages import after_feedback_keyboard, kinds_keyboard
 from bot.tg.reminders import ReminderChat
 from bot.tg.unit import Deps, Unit, job_unit, update_unit
@@ -222,6 +222,7 @@ class PrivateChat:
 
     # ---- buttons ----------------------------------------------------------------------------
     async def button(self, update: Update, context: Context) -> None:
+        """Every press is answered once, whatever happens (even a duplicate delivery)."""
         query = update.callback_query
         if query is None:
             return
@@ -231,36 +232,37 @@ class PrivateChat:
             return
         notice: str | None = None
         async with update_unit(self.deps, update) as u:
-            if u is None:
-                return
-            data = decode(query.data)
-            if data is None:
-                notice = str(u.t.raw("tg.forged_button"))
-            elif data.action in ("snooze", "skipday", "rset") and self.reminders:
-                notice = await self.reminders.on_button(u, data.action, data.arg)
-            elif data.action == "drill" and self.reminders:
-                qid = await self.reminders.service.delivery_question(u.repo, u.user, int(data.arg))
-                if qid is None:
-                    notice = str(u.t.raw("reminders.stale"))
-                else:
-                    await self.show(
-                        u, await self.deps.practice.ask(u.repo, u.user, question_id=qid)
-                    )
-            elif data.action == "kind":
-                await self.show(
-                    u, await self.deps.practice.ask(u.repo, u.user, cast(Kind, data.arg))
-                )
-            else:
-                latest = await self.deps.practice.latest_asked_id(u.repo, u.user)
-                if latest is None or int(data.arg) != latest:
-                    notice = str(u.t.raw("tg.stale_button"))
-                elif data.action == "next":
-                    await self.show(u, await self.deps.practice.skip(u.repo, u.user))
-                elif data.action == "retry":
-                    await self.show(u, await self.deps.practice.retry(u.repo, u.user))
-                else:
-                    await self._stop(u)
+            if u is not None:
+                notice = await self._press(u, decode(query.data))
         await self._answer(update, notice)
+
+    async def _press(self, u: Unit, data: Button | None) -> str | None:
+        """Do what the button asks; the notice to show, or None when it was done."""
+        if data is None:
+            return str(u.t.raw("tg.forged_button"))
+        if data.action in ("snooze", "skipday", "rset") and self.reminders:
+            return await self.reminders.on_button(u, data.action, data.arg)
+        if data.action == "drill" and self.reminders:
+            qid = await self.reminders.service.delivery_question(u.repo, u.user, int(data.arg))
+            if qid is None:
+                return str(u.t.raw("reminders.stale"))
+            await self.show(u, await self.deps.practice.ask(u.repo, u.user, question_id=qid))
+            return None
+        if data.action == "kind":
+            await self.show(u, await self.deps.practice.ask(u.repo, u.user, cast(Kind, data.arg)))
+            return None
+        latest = await self.deps.practice.latest_asked_id(u.repo, u.user)
+        if latest is None or not data.arg.isdigit() or int(data.arg) != latest:
+            return str(u.t.raw("tg.stale_button"))
+        if data.action == "next":
+            await self.show(u, await self.deps.practice.skip(u.repo, u.user))
+        elif data.action == "retry":
+            await self.show(u, await self.deps.practice.retry(u.repo, u.user))
+        elif data.action == "stop":
+            await self._stop(u)
+        else:  # a group's action pressed in a private chat
+            return str(u.t.raw("tg.forged_button"))
+        return None
 
     async def _answer(self, update: Update, notice: str | None) -> None:
         query = update.callback_query
@@ -268,8 +270,8 @@ class PrivateChat:
             return
         try:
             await query.answer(notice)
-            if notice is None and query.message is not None:
-                await query.edit_message_reply_markup(None)  # one press per keyboard
+            if notice is None and isinstance(query.message, Message):  # one press per keyboard
+                await query.edit_message_reply_markup(None)
         except TelegramError as exc:  # an expired query or a deleted message: cosmetic
             log.debug("callback cleanup failed: %s", exc)
 

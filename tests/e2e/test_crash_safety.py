@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -21,65 +20,13 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import person
+from tests.e2e.process import BotProcess
 from tests.fakes.telegram_server import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
 )
-
-
-class BotProcess:
-    """`python -m bot run` in a subprocess, pointed at the fake and a SQLite file."""
-
-    def __init__(self, tg: FakeTelegram, tmp: Path) -> None:
-        self.db = tmp / "bot.sqlite3"
-        self.log = tmp / "bot.log"
-        self.env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": tg.token,
-            "TELEGRAM_API_BASE_URL": tg.base_url,
-            "DATABASE_URL": f"sqlite+aiosqlite:///{self.db}",
-            "ANSWER_GRACE_SECONDS": "1",
-            "LOG_LEVEL": "INFO",
-        }
-        self.cwd = tmp
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.tg = tg
-
-    def _started(self) -> int:
-        return self.log.read_text().count("Application started") if self.log.exists() else 0
-
-    async def start(self) -> None:
-        before = self._started()
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=self.cwd,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        for _ in range(600):  # a subprocess has no event to wait on: poll its log
-            if self._started() > before:
-                return
-            assert self.proc.poll() is None, self.log.read_text()[-2000:]
-            await asyncio.sleep(0.05)
-        raise TimeoutError("bot did not start")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-    def query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.db) as conn:
-            return conn.execute(sql, args).fetchall()
 
 
 @pytest.fixture
@@ -176,8 +123,8 @@ async def test_the_unclosable_window_resends_once(tg: FakeTelegram, tmp_path: Pa
         bot.kill()  # the bot never saw Telegram's answer
         tg.delay("sendMessage", 0)
         await bot.start()
-        # the dead process leased the row: the new one resends when the lease (20 s) ends
-        await tg.wait_for(lambda: len(tg.sent_to(4444)) == 2, timeout=40)
+        # the dead process leased the row: the new one takes the lease over and resends
+        await tg.wait_for(lambda: len(tg.sent_to(4444)) == 2, timeout=10)
         await asyncio.sleep(1.5)
         copies = [tg.plain(r) for r in tg.sent_to(4444)]
         assert len(copies) == 2 and all("How it works" in c for c in copies)

@@ -321,3 +321,29 @@ async def test_application_polling_end_to_end(tg: FakeTelegram, ann: dict[str, o
         await app.updater.stop()
         await app.stop()
     assert tg.pending_updates() == []
+
+
+async def test_an_edit_that_changes_nothing_is_rejected(
+    tg: FakeTelegram, bot: Bot, ann: dict[str, object]
+) -> None:
+    """As Telegram: the same text (after HTML parsing) and keyboard is "not modified"."""
+    msg = await bot.send_message(USER_ID, "<b>Time</b> left", parse_mode="HTML")
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
+        await bot.edit_message_text("<b>Time</b> left", USER_ID, msg.message_id, parse_mode="HTML")
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
+        await bot.edit_message_reply_markup(USER_ID, msg.message_id, reply_markup=None)
+    await bot.edit_message_text("Time left", USER_ID, msg.message_id)  # entities differ
+    await bot.edit_message_reply_markup(USER_ID, msg.message_id, reply_markup=_keyboard())
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
+        await bot.edit_message_reply_markup(USER_ID, msg.message_id, reply_markup=_keyboard())
+    assert [c.status for c in tg.calls if c.method.startswith("edit")] == [400, 400, 200, 200, 400]
+
+
+async def test_a_raw_callback_query_can_be_answered_once(
+    tg: FakeTelegram, bot: Bot, ann: dict[str, object]
+) -> None:
+    tg.push_update({"callback_query": {"id": "77", "from": ann, "chat_instance": "1", "data": "x"}})
+    assert await bot.answer_callback_query("77")
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+        await bot.answer_callback_query("77")
+    assert tg.unanswered_callbacks() == []
