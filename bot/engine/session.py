@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from bot.engine.model import Probe, Question
 from bot.engine.rules import Analysis, RuleSet, analyze
 from bot.engine.scoring import Score, score_answer
-from bot.engine.text import split_clauses
+from bot.engine.text import clause_bounds, split_clauses
 
 DEFAULT_MAX_PROBES = 2
 # A reply that owns a failure replaces the denial; its own gaps are then the ones that
@@ -128,7 +128,7 @@ def strip_non_answers(reply: str, rules: RuleSet) -> str:
     if rules.non_answer is None:
         return reply
     kept = [c for c in split_clauses(reply) if not rules.non_answer.search(c.lower())]
-    return " ".join(c.strip() for c in kept if c.strip())
+    return "".join(kept).strip(" ,;:")
 
 
 def judge(state: QuestionState, rules: RuleSet) -> Judgement:
@@ -145,7 +145,7 @@ def judge(state: QuestionState, rules: RuleSet) -> Judgement:
         analysis = analyze(rules, q.kind, reply, q.text, q.themes)
         credited = False
         for tag in list(open_tags):
-            quote = _evidence_for(analysis, rules.resolved_by.get(tag, ()))
+            quote = _evidence_for(analysis, rules.resolved_by.get(tag, ()), reply)
             if quote is None and tag == "too_short" and analysis.words >= 20:
                 quote = _first_words(reply)
             if quote is not None:
@@ -162,8 +162,16 @@ def judge(state: QuestionState, rules: RuleSet) -> Judgement:
     return Judgement(base, tuple(open_tags), tuple(closed), tuple(counted))
 
 
-def _evidence_for(analysis: Analysis, names: Sequence[str]) -> str | None:
-    return next((analysis.signals[n] for n in names if n in analysis.signals), None)
+def _evidence_for(analysis: Analysis, names: Sequence[str], reply: str) -> str | None:
+    """The clause of the reply that holds the first evidence of these kinds, if any."""
+    hit = next((analysis.signals[n] for n in names if n in analysis.signals), None)
+    if hit is None:
+        return None
+    at = reply.find(hit)
+    if at < 0:
+        return hit
+    begin, end = clause_bounds(reply, at, at + len(hit))
+    return reply[begin:end].strip(" ,;:.\n") or hit
 
 
 def _first_words(text: str, n: int = 8) -> str:
