@@ -52,7 +52,10 @@ STORY = (
 @pytest.mark.parametrize(
     ("tail", "needs_baseline"),
     [
-        ("After the fix, weekend orders came out 9% higher than the same weekends last year.", False),
+        (
+            "After the fix, weekend orders came out 9% higher than the same weekends last year.",
+            False,
+        ),
         ("Weekend orders were 9% above the control stores after the change.", False),
         ("Weekend orders rose 9%, up from a flat trend the quarter before.", False),
         ("Weekend orders grew from 1,200 to 1,310 a day.", False),
