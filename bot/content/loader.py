@@ -393,6 +393,7 @@ def _signals(path: Path, raw: Any, macros: Mapping[str, str]) -> dict[str, Signa
             regex=compile_signal_regex([_expand(p, macros) for p in patterns]),
             source=source,
             negatable=bool(spec.get("negatable", False)),
+
             after_fraction=float(after),
         )
     return out
