@@ -11,12 +11,15 @@ rules file (`numbers:`); this module only applies them in order.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.engine.text import clause_bounds
 
 NUMBER_PREFIX = "number."
+# Spoken answers hold a few dozen numbers; past this a text is a pasted table, and reading
+# the role of every cell would only slow the engine (a 20,000-character paste stays fast).
+MAX_NUMBERS = 120
 
 
 @dataclass(frozen=True)
@@ -81,25 +84,24 @@ class NumberRoles:
     def names(self) -> tuple[str, ...]:
         return (*(r.role for r in self.roles), self.default)
 
-    def classify(self, lower: str, original: str) -> list[Evidence]:
-        """Every number in the (lowercased) text with its role, in reading order."""
-        out: list[Evidence] = []
-        for m in self.token.finditer(lower):
+    def classify(self, lower: str, original: str) -> Iterator[Evidence]:
+        """Every number in the (lowercased) text with its role, in reading order (lazily:
+        a rule asking "is there a result number?" stops at the first one)."""
+        for count, m in enumerate(self.token.finditer(lower)):
+            if count >= MAX_NUMBERS:
+                return
             begin, end = clause_bounds(lower, m.start(), m.end())
             before = lower[max(begin, m.start() - 60) : m.start()]
             after = lower[m.end() : min(end, m.end() + 60)]
             token = m.group(0).strip()
             role = next((r.role for r in self.roles if r.holds(token, before, after)), self.default)
-            out.append(
-                Evidence(
-                    NUMBER_PREFIX + role,
-                    original[m.start() : m.end()].strip(),
-                    m.start(),
-                    m.end(),
-                    role=role,
-                )
+            yield Evidence(
+                NUMBER_PREFIX + role,
+                original[m.start() : m.end()].strip(),
+                m.start(),
+                m.end(),
+                role=role,
             )
-        return out
 
 
 def first_of(items: Sequence[Evidence], kind: str) -> Evidence | None:

@@ -218,21 +218,34 @@ class _Hits(Mapping[str, str]):
     def __init__(self, rules: RuleSet, answer: Text, question: Text) -> None:
         self._rules, self._answer, self._question = rules, answer, question
         self._cache: dict[str, str | None] = {}
-        self._numbers: list[Evidence] | None = None
+        self._numbers: list[Evidence] = []
+        roles = rules.numbers
+        self._pending: Iterator[Evidence] | None = (
+            roles.classify(answer.lower, answer.original) if roles else None
+        )
+
+    def _number(self, kind: str) -> str | None:
+        """The first number of a role, classifying only as far as needed."""
+        found = next((e.text for e in self._numbers if e.kind == kind), None)
+        while found is None and self._pending is not None:
+            item = next(self._pending, None)
+            if item is None:
+                self._pending = None
+                break
+            self._numbers.append(item)
+            if item.kind == kind:
+                found = item.text
+        return found
 
     def numbers(self) -> list[Evidence]:
-        if self._numbers is None:
-            roles = self._rules.numbers
-            self._numbers = (
-                roles.classify(self._answer.lower, self._answer.original) if roles else []
-            )
+        self._number("")  # drain: every number classified
         return self._numbers
 
     def _get(self, name: str) -> str | None:
         if name not in self._cache:
             signal = self._rules.signals.get(name)
             if name.startswith(NUMBER_PREFIX):
-                self._cache[name] = next((e.text for e in self.numbers() if e.kind == name), None)
+                self._cache[name] = self._number(name)
             elif signal is None:
                 self._cache[name] = None
             else:
