@@ -65,8 +65,11 @@ def feedback(t: Texts, fb: Feedback) -> str:
         lines.append(t.html("feedback.still_open_html", tags=tag_names(t, fb.open_tags)))
     if fb.strong_points:
         lines.append(t.html("feedback.strong_html", points="; ".join(fb.strong_points[:2])))
-    if s.level == "case_2":
-        lines.append(t.html("feedback.to_three"))
+    if s.level == "case_2":  # name only what this answer still lacks for a 3
+        lacking = [c.key for c in s.checks if not c.ok and c.key in ("tradeoff", "validation")]
+        steps = [str(t.raw(f"feedback.to_three_steps.{key}")) for key in lacking]
+        if steps:
+            lines.append(t.html("feedback.to_three", steps="; ".join(steps)))
     return "\n".join(lines)
 
 

@@ -20,6 +20,7 @@ DEFAULT_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 _QUESTION_KEYS = {"id", "kind", "themes", "text", "strong_points"}
 _RULE_KEYS = {"id", "tag", "kinds", "priority", "when", "probes", "unless_tags", "note"}
 _WHEN_KEYS = {"all", "any", "none", "max_words", "min_words"}
+_ROLE_KEYS = {"role", "token", "before", "after", "clause", "unless", "both", "note"}
 _SIGNAL_KEYS = {"patterns", "source", "negatable", "after_fraction", "note"}
 _ID = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 THEMES: Mapping[str, frozenset[str]] = {
@@ -271,7 +272,10 @@ def load_rules(path: Path) -> RuleSet:
         for name in rule.when.all_of + rule.when.any_of + rule.when.none_of:
             if name not in known:
                 raise ContentError(
-                    path, f"when names unknown signal {name!r} (nor a number role)", line_of(item), rule.id
+                    path,
+                    f"when names unknown signal {name!r} (nor a number role)",
+                    line_of(item),
+                    rule.id,
                 )
     scoring = {k: tuple(v) for k, v in (data.get("scoring") or {}).items()}
     for key, names in scoring.items():
@@ -311,7 +315,7 @@ def _numbers(path: Path, raw: Any, macros: Mapping[str, str]) -> NumberRoles | N
         line = line_of(item)
         if not isinstance(item, dict) or not isinstance(item.get("role"), str):
             raise ContentError(path, "each number role needs a 'role' name", line)
-        unknown = set(item) - {"role", "token", "before", "after", "clause", "unless", "both", "note"}
+        unknown = set(item) - _ROLE_KEYS
         if unknown:
             raise ContentError(
                 path, f"unknown key(s): {', '.join(sorted(unknown))}", line, item["role"]
@@ -393,7 +397,6 @@ def _signals(path: Path, raw: Any, macros: Mapping[str, str]) -> dict[str, Signa
             regex=compile_signal_regex([_expand(p, macros) for p in patterns]),
             source=source,
             negatable=bool(spec.get("negatable", False)),
-
             after_fraction=float(after),
         )
     return out

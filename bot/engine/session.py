@@ -71,6 +71,8 @@ class Judgement:
     open_tags: tuple[str, ...]
     closed: tuple[Closed, ...]
     replies: tuple[Analysis, ...]
+    # replies that owned a failure and so replaced the denial as the story to probe
+    stories: tuple[Analysis, ...] = ()
 
     # The scoring view: the same interface as an Analysis, over answer + crediting replies.
     @property
@@ -138,6 +140,7 @@ def judge(state: QuestionState, rules: RuleSet) -> Judgement:
     open_tags = list(base.tags)
     closed: list[Closed] = []
     counted: list[Analysis] = []
+    stories: list[Analysis] = []
     for raw in state.parts[1:]:
         reply = strip_non_answers(raw, rules)
         if not reply.strip():
@@ -154,12 +157,13 @@ def judge(state: QuestionState, rules: RuleSet) -> Judgement:
                 credited = True
                 if tag == "denies_failure":
                     # the owned failure is now the story: its own gaps are what is open
+                    stories.append(analysis)
                     open_tags.extend(
                         t for t in analysis.tags if t not in _REPLY_EXEMPT and t not in open_tags
                     )
         if credited:
             counted.append(analysis)
-    return Judgement(base, tuple(open_tags), tuple(closed), tuple(counted))
+    return Judgement(base, tuple(open_tags), tuple(closed), tuple(counted), tuple(stories))
 
 
 def _evidence_for(analysis: Analysis, names: Sequence[str], reply: str) -> str | None:
@@ -208,8 +212,7 @@ def _next_probe(
     state: QuestionState, rules: RuleSet, verdict: Judgement, asked: set[str]
 ) -> Probe | None:
     """The most important open gap not probed yet, worded from the text that showed it."""
-    sources = [verdict.base, *verdict.replies]
-    for analysis in reversed(sources):  # the newest story first (a replaced denial)
+    for analysis in (*reversed(verdict.stories), verdict.base):  # a replaced denial first
         for gap in analysis.gaps:
             if gap.rule.tag in verdict.open_tags and gap.rule.tag not in asked:
                 return gap.probe

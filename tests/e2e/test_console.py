@@ -45,7 +45,7 @@ def test_interview_with_probe_then_resume(tmp_path: Path) -> None:
     )
     assert "Welcome back" in out
     assert out.index("Welcome back") < out.index("Follow-up: You describe what the team did")
-    assert "STAR" in out and "Fixed in your follow-up" in out
+    assert "STAR" in out and "Closed in your follow-up" in out
     assert "Session summary" in out and "Questions answered: 1" in out
 
 

@@ -62,7 +62,7 @@ async def test_full_private_flow(tg: FakeTelegram, harness: Harness) -> None:
     tg.send_text(ann, "/done")
     [feedback] = await tg.wait_sent(501)
     body = tg.plain(feedback)
-    assert "STAR 5/5" in body and "Fixed in your follow-up" in body
+    assert "STAR 5/5" in body and "Closed in your follow-up" in body
     assert buttons(feedback) == ["Next question", "Try again", "Stop"]
 
     tg.press(ann, feedback, text="Next question")
