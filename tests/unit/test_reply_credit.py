@@ -35,6 +35,11 @@ NO_VALIDATION = (
     "order, which only pays off if order volume rises enough to cover it."
 )
 
+OWNED = (
+    "I forgot to exclude test accounts, so churn was overstated by 3 points; I told the "
+    "PM the same day and added a row-count check."
+)
+
 
 def _converse(rules: RuleSet, q: Question, answer: str, replies: list[str]) -> Feedback:
     """Run answer -> probes -> replies through the state machine until feedback."""
@@ -98,7 +103,7 @@ def _converse(rules: RuleSet, q: Question, answer: str, replies: list[str]) -> F
             FAIL_Q,
             DENIAL,
             "denies_failure",
-            "I forgot to exclude test accounts, so churn was overstated by 3 points; I told the PM the same day and added a row-count check.",
+            OWNED,
             True,
         ),
         (
