@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.content.errors import ContentError
 from bot.content.yamlio import line_of, read_yaml
 from bot.engine.evidence import NUMBER_PREFIX, NumberRole, NumberRoles
-from bot.engine.model import KINDS, TAGS, Kind, Question
+from bot.engine.model import KINDS, TAGS, Kind, Point, Question
 from bot.engine.rules import Condition, Rule, RuleSet, Signal, compile_signal_regex
 
 DEFAULT_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 
-_QUESTION_KEYS = {"id", "kind", "themes", "text", "strong_points"}
+_QUESTION_KEYS = {"id", "kind", "themes", "text", "strong_points", "points", "model_answer", "moot"}
+_POINT_KEYS = {"text", "evidence", "follow_up", "min_hits"}
 _RULE_KEYS = {"id", "tag", "kinds", "priority", "when", "probes", "unless_tags", "note"}
 _WHEN_KEYS = {"all", "any", "none", "max_words", "min_words"}
 _ROLE_KEYS = {"role", "token", "before", "after", "clause", "unless", "both", "note"}
@@ -25,7 +26,17 @@ _SIGNAL_KEYS = {"patterns", "source", "negatable", "after_fraction", "note"}
 _ID = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 THEMES: Mapping[str, frozenset[str]] = {
     "behavioral": frozenset(
-        {"ownership", "ambiguity", "conflict", "failure", "customer_first", "impact"}
+        {
+            "ownership",
+            "ambiguity",
+            "conflict",
+            "failure",
+            "customer_first",
+            "impact",
+            "resume",
+            "values",
+            "motivation",
+        }
     ),
     "case": frozenset(
         {
@@ -37,9 +48,12 @@ THEMES: Mapping[str, frozenset[str]] = {
             "advertising",
             "marketplace",
             "health",
+            "metrics",
+            "estimation",
+            "causal",
         }
     ),
-    "technical": frozenset({"sql", "ab_testing", "ml"}),
+    "technical": frozenset({"sql", "ab_testing", "ml", "stats", "python", "causal"}),
 }
 
 
@@ -229,14 +243,61 @@ def _question(path: Path, item: Any, lang: str) -> Question:
     points = item.get("strong_points") or []
     if not isinstance(points, list) or not all(isinstance(p, str) and p.strip() for p in points):
         raise ContentError(path, "strong_points must be a list of texts", line, where)
+    rich = _points(path, item.get("points"), line, where)
+    if rich and points:
+        raise ContentError(path, "give either points or strong_points, not both", line, where)
+    model_answer = item.get("model_answer") or ""
+    if not isinstance(model_answer, str):
+        raise ContentError(path, "model_answer must be a text", line, where)
+    moot = item.get("moot") or []
+    if not isinstance(moot, list) or any(t not in TAGS for t in moot):
+        raise ContentError(path, "moot must list taxonomy tags", line, where)
     return Question(
         id=qid,
         kind=cast(Kind, kind),
         text=" ".join(text.split()),
         themes=tuple(themes),
-        strong_points=tuple(points),
+        strong_points=tuple(p.text for p in rich) if rich else tuple(points),
         lang=lang,
+        points=rich,
+        model_answer=" ".join(model_answer.split()),
+        moot=tuple(moot),
     )
+
+
+def _points(path: Path, raw: Any, line: int | None, where: str) -> tuple[Point, ...]:
+    """A question's own points: text, evidence patterns, the follow-up that asks for it."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        raise ContentError(path, "points must be a non-empty list", line, where)
+    out: list[Point] = []
+    for n, item in enumerate(raw, 1):
+        at = line_of(item) or line
+        label = f"{where} point {n}"
+        if not isinstance(item, dict):
+            raise ContentError(
+                path, "each point is a mapping with text, evidence, follow_up", at, label
+            )
+        unknown = set(item) - _POINT_KEYS
+        if unknown:
+            raise ContentError(path, f"unknown key(s): {', '.join(sorted(unknown))}", at, label)
+        text, follow_up = item.get("text"), item.get("follow_up")
+        if not isinstance(text, str) or not text.strip():
+            raise ContentError(path, "a point needs its text", at, label)
+        if not isinstance(follow_up, str) or not follow_up.strip():
+            raise ContentError(path, "a point needs a follow_up question", at, label)
+        patterns = item.get("evidence")
+        if not isinstance(patterns, list) or not patterns:
+            raise ContentError(path, "a point needs a list of evidence patterns", at, label)
+        compiled = tuple(_compile(path, label, at, p, {}) for p in patterns)
+        min_hits = item.get("min_hits", 1)
+        if not isinstance(min_hits, int) or not 1 <= min_hits <= len(compiled):
+            raise ContentError(
+                path, "min_hits must be between 1 and the number of patterns", at, label
+            )
+        out.append(Point(" ".join(text.split()), compiled, " ".join(follow_up.split()), min_hits))
+    return tuple(out)
 
 
 def load_rules(path: Path) -> RuleSet:
