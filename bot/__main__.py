@@ -29,6 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+# Every question must carry points and a model answer (set once the whole bank has them).
+REQUIRE_POINTS = False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
@@ -47,6 +51,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"content error: {exc}", file=sys.stderr)
         return 1
     if args.command == "check-content":
+        from bot.content.model_answers import check_model_answers
+
+        problems = check_model_answers(content, require_all=REQUIRE_POINTS)
+        for line in problems:
+            print(f"content error: {line}", file=sys.stderr)
+        if problems:
+            return 1
         n = sum(len(v) for v in content.questions.values())
         rules = sum(len(r.rules) for r in content.rules.values())
         print(f"ok: {n} questions, {rules} rules, languages: {', '.join(sorted(content.rules))}")

@@ -31,6 +31,9 @@ def tag_names(t: Texts, tags: Sequence[str]) -> str:
 
 
 def feedback(t: Texts, fb: Feedback) -> str:
+    """One phone-sized message: the score, what was there, what the follow-ups added,
+    this question's own points (covered with the candidate's words, missed ones first
+    by importance), and one thing to practise next."""
     s = fb.score
     if s.level.startswith("case"):
         head = t.html(
@@ -41,20 +44,10 @@ def feedback(t: Texts, fb: Feedback) -> str:
     else:
         head = t.html("feedback.score_technical_html", points=s.points, out_of=s.out_of)
     lines = [head]
-    closed = set(fb.resolved_tags)
-
-    # strongest first: met from the start, met after a follow-up, then the missing ones
-    def order(c: Check) -> int:
-        return 2 if not c.ok else int(bool(closed.intersection(CHECK_TAGS.get(c.key, ()))))
-
-    for check in sorted(s.checks, key=order):
-        mark = t.raw("feedback.ok") if check.ok else t.raw("feedback.missing")
-        label = html.escape(str(t.raw(f"feedback.checks.{check.key}")), quote=False)
-        detail = (
-            f" — {html.escape(check.detail[:60], quote=False)}" if check.ok and check.detail else ""
-        )
-        later = f" <i>({t.html('feedback.after_followup')})</i>" if order(check) == 1 else ""
-        lines.append(f"{mark} {label}{detail}{later}")
+    if fb.no_answer:
+        lines.append(t.html("feedback.no_answer"))
+    lines.extend(_check_lines(t, fb))
+    lines.extend(_point_lines(t, fb))
     if fb.closed:
         items = "; ".join(
             t.html("feedback.closed_item_html", gap=t.raw(f"tags.{c.tag}"), quote=_quote(c.quote))
@@ -63,14 +56,67 @@ def feedback(t: Texts, fb: Feedback) -> str:
         lines.append(f"{t.html('feedback.resolved_prefix_html')} {items}")
     if fb.open_tags:
         lines.append(t.html("feedback.still_open_html", tags=tag_names(t, fb.open_tags)))
-    if fb.strong_points:
+    if not fb.points and fb.strong_points:
         lines.append(t.html("feedback.strong_html", points="; ".join(fb.strong_points[:2])))
-    if s.level == "case_2":  # name only what this answer still lacks for a 3
-        lacking = [c.key for c in s.checks if not c.ok and c.key in ("tradeoff", "validation")]
-        steps = [str(t.raw(f"feedback.to_three_steps.{key}")) for key in lacking]
-        if steps:
-            lines.append(t.html("feedback.to_three", steps="; ".join(steps)))
+    nxt = _practise_next(t, fb)
+    if nxt:
+        lines.append(t.html("feedback.next_html", step=nxt))
     return "\n".join(lines)
+
+
+def _check_lines(t: Texts, fb: Feedback) -> list[str]:
+    closed = set(fb.resolved_tags)
+
+    # strongest first: met from the start, met after a follow-up, then the missing ones
+    def order(c: Check) -> int:
+        return 2 if not c.ok else int(bool(closed.intersection(CHECK_TAGS.get(c.key, ()))))
+
+    lines = []
+    for check in sorted(fb.score.checks, key=order):
+        mark = t.raw("feedback.ok") if check.ok else t.raw("feedback.missing")
+        label = html.escape(str(t.raw(f"feedback.checks.{check.key}")), quote=False)
+        detail = (
+            f" — {html.escape(_quote(check.detail, 50), quote=False)}"
+            if check.ok and check.detail
+            else ""
+        )
+        later = f" <i>({t.html('feedback.after_followup')})</i>" if order(check) == 1 else ""
+        lines.append(f"{mark} {label}{detail}{later}")
+    return lines
+
+
+def _point_lines(t: Texts, fb: Feedback, max_missed: int = 3) -> list[str]:
+    if not fb.points:
+        return []
+    lines = [t.html("feedback.points_header_html")]
+    for c in fb.points:
+        if c.covered:
+            later = (
+                f" <i>({t.html('feedback.after_followup')})</i>"
+                if c.index in fb.late_points
+                else ""
+            )
+            lines.append(
+                f"{t.raw('feedback.ok')} {html.escape(c.point.text, quote=False)} — "
+                f"“{html.escape(_quote(c.quote, 50), quote=False)}”{later}"
+            )
+    for c in fb.missed_points[:max_missed]:
+        lines.append(f"{t.raw('feedback.point_missed')} {html.escape(c.point.text, quote=False)}")
+    return lines
+
+
+def _practise_next(t: Texts, fb: Feedback) -> str:
+    """The single most useful next step: the top missed point, else the top open gap."""
+    if fb.missed_points:
+        return fb.missed_points[0].point.text
+    if fb.open_tags:
+        return str(t.raw(f"feedback.practise.{fb.open_tags[0]}"))
+    if fb.score.level == "case_2":
+        lacking = [
+            c.key for c in fb.score.checks if not c.ok and c.key in ("tradeoff", "validation")
+        ]
+        return "; ".join(str(t.raw(f"feedback.to_three_steps.{key}")) for key in lacking)
+    return ""
 
 
 def _quote(text: str, limit: int = 60) -> str:

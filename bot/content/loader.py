@@ -262,6 +262,7 @@ def _question(path: Path, item: Any, lang: str) -> Question:
         points=rich,
         model_answer=" ".join(model_answer.split()),
         moot=tuple(moot),
+        source=f"{path}:{line}" if line else str(path),
     )
 
 

@@ -53,6 +53,7 @@ class Question:
     # generic gap tags this question makes moot (an A/B design question needs no
     # "how would you validate it?")
     moot: tuple[str, ...] = ()
+    source: str = ""  # "file:line" of the question, for content errors
 
 
 @dataclass(frozen=True)

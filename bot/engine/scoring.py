@@ -67,25 +67,40 @@ class Score:
     level: str
 
 
-def score_answer(kind: Kind, analysis: Analysis, scoring: dict[str, tuple[str, ...]]) -> Score:
-    """Score one (possibly probed) answer by kind."""
+def score_answer(
+    kind: Kind,
+    analysis: Analysis,
+    scoring: dict[str, tuple[str, ...]],
+    points_share: float | None = None,
+) -> Score:
+    """Score one (possibly probed) answer by kind.
+
+    `points_share` is the share of the question's own points covered (None for a
+    question without points): "tailored" needs half of them, so rubric keywords alone
+    cannot buy a 2 or a 3.
+    """
     if kind == "case":
-        return _score_case(analysis, scoring)
+        return _score_case(analysis, scoring, points_share)
     if kind == "behavioral":
         return _score_star(analysis)
-    return _score_technical(analysis)
+    return _score_technical(analysis, points_share)
 
 
 def _any(analysis: Analysis, names: tuple[str, ...]) -> bool:
     return any(analysis.has(n) for n in names)
 
 
-def _score_case(analysis: Analysis, scoring: dict[str, tuple[str, ...]]) -> Score:
+def _score_case(
+    analysis: Analysis, scoring: dict[str, tuple[str, ...]], points_share: float | None
+) -> Score:
     tags = set(analysis.tags)
     framework = analysis.words >= _MIN_FRAMEWORK_WORDS and _any(
         analysis, scoring.get("framework", ())
     )
-    tailored = framework and _any(analysis, scoring.get("tailored", ()))
+    if points_share is not None:
+        tailored = framework and points_share >= 0.5
+    else:
+        tailored = framework and _any(analysis, scoring.get("tailored", ()))
     metric = "missing_metric" not in tags and "proxy_metric" not in tags
     validation = "missing_validation" not in tags
     tradeoff = "missing_tradeoff" not in tags
@@ -123,9 +138,11 @@ def _score_star(analysis: Analysis) -> Score:
     return Score(points, 5, checks, "star")
 
 
-def _score_technical(analysis: Analysis) -> Score:
+def _score_technical(analysis: Analysis, points_share: float | None) -> Score:
     tags = set(analysis.tags)
     checks = [Check("substance", analysis.words >= _MIN_FRAMEWORK_WORDS)]
+    if points_share is not None:
+        checks.append(Check("points", points_share >= 0.5))
     checks.append(Check("tradeoff", "missing_tradeoff" not in tags))
     if analysis.has("proposes_rollout_or_model"):
         checks.append(Check("validation", "missing_validation" not in tags))

@@ -15,11 +15,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.engine.model import Probe, Question
+from bot.engine.points import Coverage, cover, share_covered
 from bot.engine.rules import Analysis, RuleSet, analyze
 from bot.engine.scoring import Score, score_answer
 from bot.engine.text import clause_bounds, split_clauses
 
 DEFAULT_MAX_PROBES = 2
+# A question's own missing points are asked after the sharpest generic gaps (a denial, a
+# stub, no own part, no validation) and before the rest, most important point first.
+POINT_PRIORITY = 24
+POINT_TAG = "missing_point"
 # A reply that owns a failure replaces the denial; its own gaps are then the ones that
 # count, except length: a follow-up reply is short by nature.
 _REPLY_EXEMPT = frozenset({"too_short", "denies_failure"})
@@ -57,10 +62,17 @@ class Feedback:
     probed_tags: tuple[str, ...]
     strong_points: tuple[str, ...]
     closed: tuple[Closed, ...] = ()
+    points: tuple[Coverage, ...] = ()
+    late_points: frozenset[int] = frozenset()
+    no_answer: bool = False  # the answer only said "no idea": a hint, not probes
 
     @property
     def resolved_tags(self) -> tuple[str, ...]:
         return tuple(c.tag for c in self.closed)
+
+    @property
+    def missed_points(self) -> tuple[Coverage, ...]:
+        return tuple(c for c in self.points if not c.covered)
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,10 @@ class Judgement:
     replies: tuple[Analysis, ...]
     # replies that owned a failure and so replaced the denial as the story to probe
     stories: tuple[Analysis, ...] = ()
+    points: tuple[Coverage, ...] = ()
+    late_points: frozenset[int] = frozenset()
+    no_answer: bool = False
+    first_tags: tuple[str, ...] = ()  # the answer's own gaps, before any reply
 
     # The scoring view: the same interface as an Analysis, over answer + crediting replies.
     @property
@@ -125,6 +141,11 @@ def evaluate(state: QuestionState, rules: RuleSet) -> Analysis:
     return analyze(rules, q.kind, first, q.text, q.themes)
 
 
+def initial_tags(state: QuestionState, rules: RuleSet) -> list[str]:
+    """The gaps of the answer itself, as the candidate is told them (moot ones dropped)."""
+    return list(judge(state, rules).first_tags)
+
+
 def strip_non_answers(reply: str, rules: RuleSet) -> str:
     """Drop the clauses that only say "I don't know"; keep the rest of the reply."""
     if rules.non_answer is None:
@@ -137,7 +158,10 @@ def judge(state: QuestionState, rules: RuleSet) -> Judgement:
     """Which of the answer's gaps are still open after the replies, and which were closed."""
     q = state.question
     base = evaluate(state, rules)
-    open_tags = list(base.tags)
+    first = state.parts[0] if state.parts else ""
+    no_answer = not strip_non_answers(first, rules).strip()
+    open_tags = [] if no_answer else [t for t in base.tags if t not in q.moot]
+    first_tags = tuple(open_tags)
     closed: list[Closed] = []
     counted: list[Analysis] = []
     stories: list[Analysis] = []
@@ -163,7 +187,21 @@ def judge(state: QuestionState, rules: RuleSet) -> Judgement:
                     )
         if credited:
             counted.append(analysis)
-    return Judgement(base, tuple(open_tags), tuple(closed), tuple(counted), tuple(stories))
+    early = {c.index for c in cover(q, [first]) if c.covered}
+    replies = [strip_non_answers(r, rules) for r in state.parts[1:]]
+    points = cover(q, [first, *replies])
+    late = frozenset(c.index for c in points if c.covered and c.index not in early)
+    return Judgement(
+        base,
+        tuple(open_tags),
+        tuple(closed),
+        tuple(counted),
+        tuple(stories),
+        tuple(points),
+        late,
+        no_answer,
+        first_tags,
+    )
 
 
 def _evidence_for(analysis: Analysis, names: Sequence[str], reply: str) -> str | None:
@@ -192,28 +230,44 @@ def next_step(
     in `state.probes`; this function changes nothing itself.
     """
     verdict = judge(state, rules)
-    first = state.first_tags if state.first_tags is not None else verdict.base.tags
-    asked = {p.tag for p in state.probes}
-    if len(state.probes) < max_probes:
-        probe = _next_probe(state, rules, verdict, asked)
+    q = state.question
+    first = state.first_tags if state.first_tags is not None else list(verdict.first_tags)
+    asked = {p.tag for p in state.probes} | {p.rule_id for p in state.probes}
+    if len(state.probes) < max_probes and not verdict.no_answer:
+        probe = _next_probe(q, verdict, asked)
         if probe is not None:
             return probe
+    share = share_covered(list(verdict.points)) if q.points else None
     return Feedback(
-        score=score_answer(state.question.kind, verdict, dict(rules.scoring)),
+        score=score_answer(q.kind, verdict, dict(rules.scoring), share),
         first_tags=tuple(first),
         open_tags=verdict.open_tags,
         probed_tags=tuple(p.tag for p in state.probes),
-        strong_points=state.question.strong_points,
+        strong_points=q.strong_points,
         closed=verdict.closed,
+        points=verdict.points,
+        late_points=verdict.late_points,
+        no_answer=verdict.no_answer,
     )
 
 
-def _next_probe(
-    state: QuestionState, rules: RuleSet, verdict: Judgement, asked: set[str]
-) -> Probe | None:
-    """The most important open gap not probed yet, worded from the text that showed it."""
+def _next_probe(q: Question, verdict: Judgement, asked: set[str]) -> Probe | None:
+    """The most important open gap or missing point not probed yet.
+
+    Generic gaps are worded from the text that showed them; a missing point is asked in
+    the question's own words (its `follow_up`).
+    """
+    options: list[tuple[int, Probe]] = []
     for analysis in (*reversed(verdict.stories), verdict.base):  # a replaced denial first
         for gap in analysis.gaps:
             if gap.rule.tag in verdict.open_tags and gap.rule.tag not in asked:
-                return gap.probe
-    return None
+                options.append((gap.rule.priority, gap.probe))
+                break
+    for c in verdict.points:
+        rule_id = f"point-{c.index + 1}"
+        if not c.covered and rule_id not in asked:
+            options.append((POINT_PRIORITY + c.index, Probe(rule_id, POINT_TAG, c.point.follow_up)))
+            break
+    if not options:
+        return None
+    return min(options, key=lambda o: o[0])[1]

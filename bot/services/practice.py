@@ -13,7 +13,7 @@ from bot.db.repo import Repo
 from bot.engine.model import Kind, Probe, Question
 from bot.engine.picking import pick_question
 from bot.engine.rules import RuleSet
-from bot.engine.session import DEFAULT_MAX_PROBES, QuestionState, evaluate, next_step
+from bot.engine.session import DEFAULT_MAX_PROBES, QuestionState, initial_tags, next_step
 from bot.engine.session import Feedback as FeedbackResult
 
 
@@ -200,7 +200,7 @@ class PracticeService:
             first_tags=list(aq.first_tags) if aq.first_tags is not None else None,
         )
         if state.first_tags is None:
-            state.first_tags = evaluate(state, rules).tags
+            state.first_tags = initial_tags(state, rules)
             aq.first_tags = state.first_tags
         step = next_step(state, rules, self.max_probes)
         if isinstance(step, Probe):

@@ -14,7 +14,7 @@ from bot.db.models import Round, RoundMember, RoundTurn, RoundVote
 from bot.db.repo import Repo
 from bot.engine.model import Kind, Probe, Question
 from bot.engine.picking import pick_question
-from bot.engine.session import Feedback, QuestionState, evaluate, next_step
+from bot.engine.session import Feedback, QuestionState, initial_tags, next_step
 
 MAX_MINUTES = 60
 WARN_BEFORE = timedelta(minutes=1)
@@ -186,7 +186,7 @@ class RoundService:
         )
         step = next_step(state, rules, self.max_probes)
         if turn.first_tags is None:
-            turn.first_tags = evaluate(state, rules).tags
+            turn.first_tags = initial_tags(state, rules)
         turn.pending_text = False
         if isinstance(step, Probe):
             turn.probe_tags = [*(turn.probe_tags or []), step.tag]
