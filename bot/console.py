@@ -9,12 +9,13 @@ from typing import TextIO
 
 from bot import render
 from bot.content.loader import Content
+from bot.engine.fragments import looks_unfinished
 from bot.engine.model import Kind
 from bot.services.database import Database
 from bot.services.practice import PracticeService, Turn
 from bot.texts import Texts, to_plain
 
-COMMANDS = {"/skip", "/stop", "/quit", "/exit", "/retry", "/next"}
+COMMANDS = {"/skip", "/stop", "/quit", "/exit", "/retry", "/next", "/model", "/done"}
 
 
 class Console:
@@ -38,7 +39,11 @@ class Console:
         self.stdout.flush()
 
     async def read_block(self) -> str | None:
-        """Lines until an empty line; None at end of input. A command line returns at once."""
+        """Lines until an empty line; None at end of input. A command line returns at once.
+
+        A blank line inside a ``` block or after a line that clearly goes on (a trailing
+        comma, an open bracket, "WITH … AS (") is part of the answer; `/done` always sends.
+        """
         lines: list[str] = []
         while True:
             self.stdout.write("> " if not lines else "… ")
@@ -47,11 +52,16 @@ class Console:
             if line == "":
                 return "\n".join(lines) if lines else None
             line = line.rstrip("\n")
-            if not lines and line.strip().lower() in COMMANDS:
-                return line.strip().lower()
+            command = line.strip().lower()
+            if command == "/done" and lines:
+                return "\n".join(lines)
+            if not lines and command in COMMANDS:
+                return command
             if not line.strip():
-                if lines:
+                if lines and not looks_unfinished("\n".join(lines)):
                     return "\n".join(lines)
+                if lines:
+                    lines.append("")
                 continue
             lines.append(line)
 
@@ -62,6 +72,15 @@ class Console:
             turn = await self.practice.current(repo, user)
             if turn is not None:
                 self.say(self.t.html("session.welcome_back_html"))
+                if kind is not None and turn.question is not None and turn.question.kind != kind:
+                    # say so rather than silently reopening another kind
+                    self.say(
+                        self.t.html(
+                            "console.other_kind_open",
+                            open=self.t.raw(f"kinds.{turn.question.kind}"),
+                            wanted=self.t.raw(f"kinds.{kind}"),
+                        )
+                    )
             else:
                 turn = await self.practice.ask(repo, user, kind)
         self.show(turn)
@@ -75,6 +94,17 @@ class Console:
                 if block == "/stop":
                     self.say(render.summary(self.t, await self.practice.stop(repo, user)))
                     return 0
+                if block == "/model":
+                    shown = await self.practice.model_answer_for(repo, user)
+                    self.say(
+                        render.model_answer(self.t, shown)
+                        if shown
+                        else self.t.html("feedback.no_model_answer")
+                    )
+                    continue
+                if block == "/done":
+                    self.say(self.t.html("console.empty_answer"))
+                    continue
                 if block in ("/skip", "/next"):
                     turn = await self.practice.skip(repo, user)
                 elif block == "/retry":

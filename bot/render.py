@@ -119,6 +119,13 @@ def _practise_next(t: Texts, fb: Feedback) -> str:
     return ""
 
 
+def model_answer(t: Texts, q: Question) -> str:
+    """A worked answer that would get full marks, so a 1/3 can see what a 3/3 looks like."""
+    if not q.model_answer:
+        return t.html("feedback.no_model_answer")
+    return t.html("feedback.model_answer_html", text=q.model_answer)
+
+
 def _quote(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -81,7 +81,8 @@ class Repo(DeliveryQueries, ReminderQueries):
             stmt = stmt.with_for_update(of=AskedQuestion)
         return (await self.s.execute(stmt)).scalar()
 
-    async def last_question(self, user_id: int) -> AskedQuestion | None:
+    async def last_question(self, user_id: int, done: bool = False) -> AskedQuestion | None:
+        """The newest asked question (with `done`, the newest one that was scored)."""
         stmt = (
             select(AskedQuestion)
             .join(InterviewSession)
@@ -89,6 +90,8 @@ class Repo(DeliveryQueries, ReminderQueries):
             .order_by(AskedQuestion.id.desc())
             .limit(1)
         )
+        if done:
+            stmt = stmt.where(AskedQuestion.state == "done")
         return (await self.s.execute(stmt)).scalar()
 
     async def next_ordinal(self, session_id: int) -> int:

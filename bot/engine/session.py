@@ -151,7 +151,8 @@ def strip_non_answers(reply: str, rules: RuleSet) -> str:
     if rules.non_answer is None:
         return reply
     kept = [c for c in split_clauses(reply) if not rules.non_answer.search(c.lower())]
-    return "".join(kept).strip(" ,;:")
+    text = "".join(kept).strip(" ,;:")
+    return text if any(ch.isalnum() for ch in text) else ""
 
 
 def judge(state: QuestionState, rules: RuleSet) -> Judgement:

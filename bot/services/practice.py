@@ -136,11 +136,16 @@ class PracticeService:
         return last.id if last else None
 
     async def retry(self, repo: Repo, user: User) -> Turn:
-        """Ask the last question again, fresh."""
-        last = await repo.last_question(user.id)
+        """Ask the question just scored again, fresh (else the newest one asked)."""
+        last = await repo.last_question(user.id, done=True) or await repo.last_question(user.id)
         if last is None:
             return await self.ask(repo, user)
         return await self.ask(repo, user, question_id=last.question_id)
+
+    async def model_answer_for(self, repo: Repo, user: User) -> Question | None:
+        """The question whose model answer to show: the one just scored, else the open one."""
+        last = await repo.last_question(user.id, done=True) or await repo.last_question(user.id)
+        return self._question(last) if last is not None else None
 
     async def skip(self, repo: Repo, user: User) -> Turn:
         session = await repo.open_session(user.id)
