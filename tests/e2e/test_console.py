@@ -55,3 +55,32 @@ def test_commands_and_empty_input(tmp_path: Path) -> None:
     assert "(question 1)" in out and "(question 2)" in out
     assert out.count("Case ·") == 2
     assert "Bye!" in out
+
+
+SQL_ANSWER = """```sql
+WITH firsts AS (
+  SELECT user_id, MIN(event_date) AS d0 FROM events GROUP BY user_id
+),
+
+day7 AS (
+  SELECT DISTINCT e.user_id FROM events e JOIN firsts f ON e.user_id = f.user_id
+  WHERE e.event_date = f.d0 + INTERVAL '7' DAY
+)
+
+SELECT COUNT(*) * 1.0 / (SELECT COUNT(*) FROM firsts) AS d7_retention FROM day7;
+```
+I dedupe with DISTINCT so a user counts once; a LEFT JOIN would be the alternative."""
+
+
+def test_sql_with_blank_lines_stays_one_answer_then_model_and_retry(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    out = _console(db, SQL_ANSWER + "\n\n/model\n/retry\n/quit\n", "--kind", "technical")
+    # one answer: exactly one evaluation (a probe or a score), not one per CTE
+    evaluations = out.count("Follow-up:") + out.count("on the checklist")
+    assert evaluations == 1, out
+    # /model shows the worked answer of the question at hand
+    assert "A strong answer" in out or "no worked answer yet" in out
+    # /retry asks the same question again
+    lines = out.splitlines()
+    asked = [lines[i + 1] for i, line in enumerate(lines) if "(question" in line]
+    assert len(asked) == 2 and asked[0] == asked[1], asked
