@@ -78,9 +78,9 @@ def test_sql_with_blank_lines_stays_one_answer_then_model_and_retry(tmp_path: Pa
     # one answer: exactly one evaluation (a probe or a score), not one per CTE
     evaluations = out.count("Follow-up:") + out.count("on the checklist")
     assert evaluations == 1, out
-    # /model shows the worked answer of the question at hand
+    # /model shows the worked answer of the question just scored
     assert "A strong answer" in out or "no worked answer yet" in out
-    # /retry asks the same question again
+    # scored -> the next question -> /retry asks the scored one again
     lines = out.splitlines()
     asked = [lines[i + 1] for i, line in enumerate(lines) if "(question" in line]
-    assert len(asked) == 2 and asked[0] == asked[1], asked
+    assert len(asked) == 3 and asked[0] == asked[2] != asked[1], asked
