@@ -177,6 +177,9 @@ def transcript_markdown(
             if fb.open_tags:
                 out.append(f"**Still open:** {tag_names(t, fb.open_tags)}")
             out.append("")
+            if q is not None and q.model_answer:
+                out.append(f"**A strong answer:** {q.model_answer}")
+                out.append("")
     return "\n".join(out) + "\n"
 
 
