@@ -48,14 +48,19 @@ def feedback(t: Texts, fb: Feedback) -> str:
         lines.append(t.html("feedback.no_answer"))
     lines.extend(_check_lines(t, fb))
     lines.extend(_point_lines(t, fb))
-    if fb.closed:
+    # a gap already shown as a rubric line (met after a follow-up, or missing) is not
+    # repeated below it: the message stays one phone screen
+    shown = {tag for c in fb.score.checks for tag in CHECK_TAGS.get(c.key, ())}
+    closed = [c for c in fb.closed if c.tag not in shown]
+    if closed:
         items = "; ".join(
             t.html("feedback.closed_item_html", gap=t.raw(f"tags.{c.tag}"), quote=_quote(c.quote))
-            for c in fb.closed
+            for c in closed
         )
         lines.append(f"{t.html('feedback.resolved_prefix_html')} {items}")
-    if fb.open_tags:
-        lines.append(t.html("feedback.still_open_html", tags=tag_names(t, fb.open_tags)))
+    still = [tag for tag in fb.open_tags if tag not in shown]
+    if still:
+        lines.append(t.html("feedback.still_open_html", tags=tag_names(t, still)))
     if not fb.points and fb.strong_points:
         lines.append(t.html("feedback.strong_html", points="; ".join(fb.strong_points[:2])))
     nxt = _practise_next(t, fb)
@@ -71,15 +76,17 @@ def _check_lines(t: Texts, fb: Feedback) -> list[str]:
     def order(c: Check) -> int:
         return 2 if not c.ok else int(bool(closed.intersection(CHECK_TAGS.get(c.key, ()))))
 
+    # a line met in a follow-up quotes the reply that closed it
+    reply_quote = {tag: c.quote for c in fb.closed for tag in (c.tag,)}
     lines = []
     for check in sorted(fb.score.checks, key=order):
         mark = t.raw("feedback.ok") if check.ok else t.raw("feedback.missing")
         label = html.escape(str(t.raw(f"feedback.checks.{check.key}")), quote=False)
-        detail = (
-            f" — {html.escape(_quote(check.detail, 50), quote=False)}"
-            if check.ok and check.detail
-            else ""
+        said = next(
+            (reply_quote[tag] for tag in CHECK_TAGS.get(check.key, ()) if tag in reply_quote),
+            check.detail,
         )
+        detail = f" — “{html.escape(_quote(said, 50), quote=False)}”" if check.ok and said else ""
         later = f" <i>({t.html('feedback.after_followup')})</i>" if order(check) == 1 else ""
         lines.append(f"{mark} {label}{detail}{later}")
     return lines

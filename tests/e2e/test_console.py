@@ -45,7 +45,7 @@ def test_interview_with_probe_then_resume(tmp_path: Path) -> None:
     )
     assert "Welcome back" in out
     assert out.index("Welcome back") < out.index("Follow-up: You describe what the team did")
-    assert "STAR" in out and "Closed in your follow-up" in out
+    assert "STAR" in out and "(after a follow-up)" in out
     assert "Session summary" in out and "Questions answered: 1" in out
 
 
@@ -78,9 +78,9 @@ def test_sql_with_blank_lines_stays_one_answer_then_model_and_retry(tmp_path: Pa
     # one answer: exactly one evaluation (a probe or a score), not one per CTE
     evaluations = out.count("Follow-up:") + out.count("on the checklist")
     assert evaluations == 1, out
-    # /model shows the worked answer of the question just scored
-    assert "A strong answer" in out or "no worked answer yet" in out
-    # scored -> the next question -> /retry asks the scored one again
+    # /model shows a worked answer (of the question just scored, or the open one)
+    assert "A strong answer" in out
+    # /retry asks the first question again (after the next one if the first was scored)
     lines = out.splitlines()
     asked = [lines[i + 1] for i, line in enumerate(lines) if "(question" in line]
-    assert len(asked) == 3 and asked[0] == asked[2] != asked[1], asked
+    assert len(asked) in (2, 3) and asked[-1] == asked[0], asked
