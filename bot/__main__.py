@@ -11,6 +11,7 @@ from typing import cast
 
 from bot.config import Settings
 from bot.content import ContentError, load_content
+from bot.content.loader import THEMES
 from bot.engine.model import KINDS, Kind
 
 
@@ -20,6 +21,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the Telegram bot (long polling)")
     c = sub.add_parser("console", help="practise in this terminal, no Telegram needed")
     c.add_argument("--kind", choices=KINDS, help="only this kind of question")
+    c.add_argument(
+        "--theme",
+        choices=sorted({t for themes in THEMES.values() for t in themes}),
+        help="only questions of this theme (e.g. sql, stats, resume)",
+    )
     c.add_argument("--user", help="whose progress to use (default: your login name)")
     c.add_argument("--database", help="database URL (default: DATABASE_URL or ./data)")
     a = sub.add_parser("analyze", help="JSON Lines answers on stdin -> probe tags on stdout")
@@ -72,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         kind = cast(Kind | None, args.kind)
         url = args.database or settings.database_url
         try:
-            return asyncio.run(run_console(content, url, kind, args.user, settings.max_probes))
+            return asyncio.run(
+                run_console(content, url, kind, args.user, settings.max_probes, args.theme)
+            )
         except KeyboardInterrupt:
             return 0
     from bot.tg.app import run_bot

@@ -65,7 +65,7 @@ class Console:
                 continue
             lines.append(line)
 
-    async def run(self, kind: Kind | None) -> int:
+    async def run(self, kind: Kind | None, theme: str | None = None) -> int:
         self.say(self.t.html("console.title"))
         async with self.db.tx() as repo:
             user = await self.practice.console_user(repo, self.user_key)
@@ -82,7 +82,7 @@ class Console:
                         )
                     )
             else:
-                turn = await self.practice.ask(repo, user, kind)
+                turn = await self.practice.ask(repo, user, kind, theme=theme)
         self.show(turn)
         while True:
             block = await self.read_block()
@@ -145,13 +145,20 @@ class Console:
 
 
 async def run_console(
-    content: Content, database_url: str, kind: Kind | None, user_key: str | None, max_probes: int
+    content: Content,
+    database_url: str,
+    kind: Kind | None,
+    user_key: str | None,
+    max_probes: int,
+    theme: str | None = None,
 ) -> int:
     db = Database(database_url)
     try:
         await db.migrate()
         practice = PracticeService(content, max_probes=max_probes)
         key = user_key or f"console:{getpass.getuser()}"
-        return await Console(db, practice, Texts(content.messages, "en"), key).run(kind)
+        if theme is not None and kind is None:
+            kind = practice.theme_kind(theme)
+        return await Console(db, practice, Texts(content.messages, "en"), key).run(kind, theme)
     finally:
         await db.close()

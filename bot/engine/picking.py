@@ -16,14 +16,17 @@ def pick_question(
     avoid_ids: Sequence[str] = (),
     tag_weights: Mapping[str, float] | None = None,
     tag_themes: Mapping[str, Sequence[str]] | None = None,
+    theme: str | None = None,
 ) -> Question | None:
     """Pick the next question of `kind` (any kind when None).
 
     Fresh questions come first; once all were asked, the least recently asked one that
-    is not in `avoid_ids`. `tag_weights` (gap tag -> how often the user shows it) and
+    is not in `avoid_ids`; `theme` narrows the pool to one theme. `tag_weights` (gap tag -> how often the user shows it) and
     `tag_themes` (gap tag -> themes that practise it) bias the choice toward weak spots.
     """
-    pool = [q for q in bank if kind is None or q.kind == kind]
+    pool = [q for q in bank if (kind is None or q.kind == kind)]
+    if theme is not None:
+        pool = [q for q in pool if theme in q.themes]
     pool = [q for q in pool if q.id not in set(avoid_ids)]
     if not pool:
         return None

@@ -95,8 +95,17 @@ class PracticeService:
             probe=Probe(probe.rule_id, probe.tag, probe.text) if probe else None,
         )
 
+    def theme_kind(self, theme: str, lang: str = "en") -> Kind | None:
+        """The kind whose questions carry this theme (`/practice sql` -> technical)."""
+        return next((q.kind for q in self.content.bank(lang) if theme in q.themes), None)
+
     async def ask(
-        self, repo: Repo, user: User, kind: Kind | None = None, question_id: str | None = None
+        self,
+        repo: Repo,
+        user: User,
+        kind: Kind | None = None,
+        question_id: str | None = None,
+        theme: str | None = None,
     ) -> Turn:
         """Ask a new question (an unanswered open one is set aside as skipped)."""
         session = await repo.open_session(user.id)
@@ -115,7 +124,7 @@ class PracticeService:
             asked = await repo.asked_question_ids(user.id)
             avoid = [open_aq.question_id] if open_aq else []
             question = pick_question(
-                self.content.bank(user.lang), want, asked, self._rng, avoid_ids=avoid
+                self.content.bank(user.lang), want, asked, self._rng, avoid_ids=avoid, theme=theme
             )
             if question is None:
                 return Turn(exhausted=want)
