@@ -21,8 +21,8 @@ def pick_question(
     """Pick the next question of `kind` (any kind when None).
 
     Fresh questions come first; once all were asked, the least recently asked one that
-    is not in `avoid_ids`; `theme` narrows the pool to one theme. `tag_weights` (gap tag -> how often the user shows it) and
-    `tag_themes` (gap tag -> themes that practise it) bias the choice toward weak spots.
+    is not in `avoid_ids`; `theme` narrows the pool to one theme. `tag_weights` (gap
+    tag -> how often the user shows it) and `tag_themes` (gap tag -> themes that practise it) bias the choice toward weak spots.
     """
     pool = [q for q in bank if (kind is None or q.kind == kind)]
     if theme is not None:
