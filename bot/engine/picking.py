@@ -22,7 +22,8 @@ def pick_question(
 
     Fresh questions come first; once all were asked, the least recently asked one that
     is not in `avoid_ids`; `theme` narrows the pool to one theme. `tag_weights` (gap
-    tag -> how often the user shows it) and `tag_themes` (gap tag -> themes that practise it) bias the choice toward weak spots.
+    tag -> how often the user shows it) and `tag_themes` (gap tag -> themes that practise
+    it) bias the choice toward weak spots.
     """
     pool = [q for q in bank if (kind is None or q.kind == kind)]
     if theme is not None:
