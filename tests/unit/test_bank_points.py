@@ -76,7 +76,7 @@ def test_keyword_stuffed_answer_scores_at_most_one(content: Content, rules: Rule
 def test_careful_answer_gets_the_credit_it_earned(content: Content, rules: RuleSet) -> None:
     q = content.question("case-mkt-01")
     assert q is not None
-    probes, fb = _run(rules, q, CAREFUL_COLD_START)
+    _, fb = _run(rules, q, CAREFUL_COLD_START)
     assert fb.score.points >= 2, (fb.score, [c.point.text for c in fb.missed_points])
     assert "missing_tradeoff" not in fb.first_tags
     assert sum(c.covered for c in fb.points) >= 3
