@@ -30,19 +30,20 @@ class DeliveryQueries:
         return max(int(getattr(result, "rowcount", 0) or 0), 0)
 
     async def save_updates(
-        self, rows: Sequence[tuple[int, int | None, dict[str, Any]]], now: datetime
+        self, rows: Sequence[tuple[int, int | None, dict[str, Any], str]], now: datetime
     ) -> int:
-        """Store fetched updates as pending (raw JSON as Telegram sent it); skip known ids."""
+        """Store fetched updates (raw JSON as Telegram sent it, with a status); skip known ids."""
         return await self._insert_ignore(
             [
                 {
                     "update_id": u,
                     "chat_id": c,
                     "payload": p,
-                    "status": "pending",
+                    "status": status,
                     "received_at": now,
+                    "processed_at": None if status == "pending" else now,
                 }
-                for u, c, p in rows
+                for u, c, p, status in rows
             ]
         )
 

@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 App = Application[Any, Any, Any, Any, Any, Any]
 COMMANDS = ("practice", "done", "skip", "stop", "export", "remind", "timezone", "settings", "help")
 GROUP_COMMANDS = ("mockround", "nextcandidate", "endround", "leaderboard")
+# The update kinds our handlers listen to. Every other kind (inline queries, reactions,
+# polls, chat_member, business and channel messages, boosts, kinds newer than PTB) is
+# stored and marked "ignored" on arrival: on purpose, and without running anything.
+HANDLED_KINDS = frozenset({"message", "edited_message", "callback_query", "my_chat_member"})
 SWEEP_SECONDS = 0.5
 
 
@@ -92,6 +96,7 @@ def build_application(
         defaults=Defaults(parse_mode=ParseMode.HTML),
         db=db,
         clock=clock,
+        handled=HANDLED_KINDS,
     )
     locks = ChatLocks()
     deps = Deps(
@@ -148,7 +153,7 @@ def build_application(
         .build()
     )
     app.add_handlers(groups.handlers() + reminders.handlers() + private.handlers(), group=0)
-    app.add_handler(TypeHandler(Update, _finish_unhandled(db, clock)), group=99)
+    app.add_handler(TypeHandler(Update, _finish_unhandled(db, clock, bot)), group=99)
     app.add_error_handler(_on_error(db, clock))
     return app
 
@@ -186,8 +191,12 @@ def _dispatch(reminders: ReminderChat) -> Callable[[Any], Any]:
     return dispatch
 
 
-def _finish_unhandled(db: Database, clock: Callable[[], datetime]) -> Callable[..., Any]:
+def _finish_unhandled(
+    db: Database, clock: Callable[[], datetime], bot: DurableBot
+) -> Callable[..., Any]:
     async def finish(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if bot.intake.is_stub(update.update_id):  # set aside or ignored on arrival
+            return
         async with db.tx() as repo:
             await repo.finish_update(update.update_id, clock())
 

@@ -15,7 +15,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, ExtBot
 
 from bot.services.database import Database
@@ -24,6 +25,9 @@ from bot.tg.outbox import ChatLocks
 
 __all__ = ["DurableBot", "PerChatUpdateProcessor", "chat_id_of", "replay_pending"]
 log = logging.getLogger(__name__)
+# A press waiting this long behind its chat's queue is answered empty: Telegram drops
+# unanswered queries after about 15 s and the button would spin until then.
+ANSWER_WITHIN = 5.0
 UNBOUNDED = 1 << 30  # PTB's own slot count: never the limit (see PerChatUpdateProcessor)
 
 
@@ -31,10 +35,19 @@ class DurableBot(ExtBot[None]):
     """An ExtBot whose getUpdates stores the raw batch before PTB parses and confirms it."""
 
     def __init__(
-        self, *args: Any, db: Database, clock: Callable[[], datetime], **kwargs: Any
+        self,
+        *args: Any,
+        db: Database,
+        clock: Callable[[], datetime],
+        handled: frozenset[str] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self._intake = Intake(db, clock)
+        self._intake = Intake(db, clock, handled)  # PTB bots refuse new public attributes
+
+    @property
+    def intake(self) -> Intake:
+        return self._intake
 
     async def _post(self, endpoint: str, data: Any = None, **kwargs: Any) -> Any:
         # The raw dicts exist only here: Bot.get_updates parses them right after _post.
@@ -42,6 +55,16 @@ class DurableBot(ExtBot[None]):
         if endpoint != "getUpdates" or not isinstance(result, list) or not result:
             return result
         return await self._intake.keep(result, self)
+
+
+async def _answer_later(query: CallbackQuery, delay: float) -> None:
+    """Stop the button's spinner before Telegram drops the query (the notice is lost; the
+    handler's own answer then fails quietly)."""
+    await asyncio.sleep(delay)
+    try:
+        await query.answer()
+    except TelegramError as exc:
+        log.debug("early callback answer failed: %s", exc)
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -64,8 +87,19 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             async with self._running:
                 await coroutine
             return
-        async with self.locks.get(key), self._running:
-            await coroutine
+        lock = self.locks.get(key)
+        query = update.callback_query if isinstance(update, Update) else None
+        early = None
+        if query is not None and lock.locked():  # queued behind its chat's earlier updates
+            early = asyncio.create_task(_answer_later(query, ANSWER_WITHIN))
+        try:
+            async with lock, self._running:
+                if early is not None:
+                    early.cancel()
+                await coroutine
+        finally:
+            if early is not None:
+                early.cancel()
 
     async def initialize(self) -> None:
         return None

@@ -57,9 +57,12 @@ class Entry:
     raw: JSONDict
     chat_id: int | None = None
     error: str | None = None
+    ignored: bool = False  # a kind no handler listens to: stored as "ignored", not run
 
 
-def sort_batch(raw_updates: list[Any], bot: Bot | None) -> list[Entry]:
+def sort_batch(
+    raw_updates: list[Any], bot: Bot | None, handled: frozenset[str] | None = None
+) -> list[Entry]:
     """Parse each raw update alone; an update without an integer id cannot even be skipped."""
     entries: list[Entry] = []
     for raw in raw_updates:
@@ -69,7 +72,9 @@ def sort_batch(raw_updates: list[Any], bot: Bot | None) -> list[Entry]:
             continue
         try:
             update = Update.de_json(raw, bot)
-            entries.append(Entry(update_id, raw, chat_id_of(update)))
+            kinds = raw.keys() - {"update_id"}
+            ignored = handled is not None and not kinds & handled
+            entries.append(Entry(update_id, raw, chat_id_of(update), ignored=ignored))
         except Exception as exc:  # whatever PTB cannot parse is set aside, not fatal
             entries.append(Entry(update_id, raw, _raw_chat_id(raw), f"unparsable: {describe(exc)}"))
     return entries
@@ -86,8 +91,24 @@ def _raw_chat_id(raw: JSONDict) -> int | None:
 class Intake:
     """Stores a fetched batch before PTB confirms it, one bad update never blocking the rest."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], datetime],
+        handled: frozenset[str] | None = None,
+    ) -> None:
         self.db, self.clock = db, clock
+        # Update kinds some handler listens to; the rest are stored as "ignored" at once,
+        # which spares a transaction per reaction, poll, chat_member… (None: run them all).
+        self.handled = handled
+        self._stubs: set[int] = set()
+
+    def is_stub(self, update_id: int) -> bool:
+        """True (once) for the bare id handed to PTB in place of a finished update."""
+        if update_id in self._stubs:
+            self._stubs.discard(update_id)
+            return True
+        return False
 
     async def keep(self, raw_updates: list[Any], bot: Bot | None) -> list[JSONDict]:
         """Store the batch; return what PTB may parse (set-aside updates as bare ids).
@@ -95,7 +116,7 @@ class Intake:
         Returns [] when the database takes nothing at all: then nothing is confirmed and
         the same batch comes again on the next poll.
         """
-        entries = sort_batch(raw_updates, bot)
+        entries = sort_batch(raw_updates, bot, self.handled)
         good = [e for e in entries if e.error is None]
         try:
             await self._save(good)
@@ -113,11 +134,21 @@ class Intake:
             log.warning("database refuses updates (%s); polling again shortly", describe(exc))
             await asyncio.sleep(DB_DOWN_PAUSE)
             return []
-        return [e.raw if e.error is None else {"update_id": e.update_id} for e in entries]
+        out: list[JSONDict] = []
+        for e in entries:
+            if e.error is None and not e.ignored:
+                out.append(e.raw)
+            else:  # PTB still needs the id, so the offset moves past it
+                self._stubs.add(e.update_id)
+                out.append({"update_id": e.update_id})
+        return out
 
     async def _save(self, entries: list[Entry]) -> None:
         if entries:
-            rows = [(e.update_id, e.chat_id, e.raw) for e in entries]
+            rows = [
+                (e.update_id, e.chat_id, e.raw, "ignored" if e.ignored else "pending")
+                for e in entries
+            ]
             async with self.db.tx() as repo:
                 await repo.save_updates(rows, self.clock())
 
