@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # Every question must carry points and a model answer (set once the whole bank has them).
-REQUIRE_POINTS = False
+REQUIRE_POINTS = True
 
 
 def main(argv: list[str] | None = None) -> int:
