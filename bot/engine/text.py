@@ -10,7 +10,9 @@ _WORD = re.compile(r"[A-Za-z0-9]+(?:['’\-][A-Za-z0-9]+)*")
 # only reaches across words of its own clause ("no A/B test, so we shipped" vs "a pilot").
 # A point or comma between digits (4.5, 1,200) is part of a number, not a boundary.
 _CLAUSE_BREAK = re.compile(
-    r"[;:!?\n，。；：！？]|\.(?!\d)|,(?!\d{3}\b)|\bbut\b|\bso\b|\bthen\b", re.IGNORECASE
+    r"[;:!?\n，。；：！？、]|\.(?!\d)|,(?!\d{3}\b)|\bbut\b|\bso\b|\bthen\b"
+    r"|但是|不过|所以|然后|因此|(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])",
+    re.IGNORECASE,
 )
 
 # Telegram caps a message at 4,096 characters; an answer is several messages at most.
@@ -48,8 +50,8 @@ def normalise(text: str) -> str:
 
 def clause_prefix(text: str, start: int) -> str:
     """The text from the beginning of the clause that contains `start` up to `start`."""
-    begin = 0
-    for m in _CLAUSE_BREAK.finditer(text, 0, start):
+    begin = max(0, start - 300)  # a clause is never longer: keeps long pastes linear
+    for m in _CLAUSE_BREAK.finditer(text, begin, start):
         begin = m.end()
     return text[begin:start]
 
@@ -63,10 +65,14 @@ def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return begin, stop.start() if stop else len(text)
 
 
+_TOKEN = re.compile(r"[\u4e00-\u9fff]|[^\W\u4e00-\u9fff]+(?:['’][^\W\u4e00-\u9fff]+)*")
+
+
 def last_words(prefix: str, n: int) -> str:
-    """The last `n` words of a prefix (CJK characters count as words here)."""
-    tokens = re.findall(r"[\w'’]+|[\u4e00-\u9fff]", prefix)
-    return " ".join(tokens[-n:])
+    """The tail of a prefix holding its last `n` words, as written (each CJK character is
+    a word, so 没有 stays 没有 and a Chinese window counts characters)."""
+    starts = [m.start() for m in _TOKEN.finditer(prefix)]
+    return prefix[starts[-n]:] if len(starts) >= n else prefix
 
 
 def split_clauses(text: str) -> list[str]:

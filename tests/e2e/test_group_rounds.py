@@ -26,6 +26,13 @@ GOOD = (
 )
 
 
+def strong_answer(content: Content, shown: str) -> str:
+    """The model answer of the bank question whose text the bot just posted."""
+    flat = " ".join(shown.split())
+    q = next(q for q in content.bank("en") if q.text in flat)
+    return q.model_answer
+
+
 @pytest.fixture
 async def world(tg: FakeTelegram, content: Content, tmp_path: Path) -> Any:
     clock = FakeClock(T0)
@@ -87,9 +94,11 @@ async def test_full_round_two_candidates(tg: FakeTelegram, world: Any) -> None:
     assert "Only Ben is answering now" in tg.plain(notice)
     tg.send_text(dan, "really", chat=group, reply_to=question)
 
-    # the candidate answers in two replies; after the pause the bot scores it
-    tg.send_text(ben, GOOD[:200], chat=group, reply_to=question)
-    tg.send_text(ben, GOOD[200:], chat=group, reply_to=question)
+    # the candidate answers in two replies with a strong answer to the question asked (its
+    # model answer, which covers every point); after the pause the bot scores it
+    good = strong_answer(content, tg.plain(question))
+    tg.send_text(ben, good[:200], chat=group, reply_to=question)
+    tg.send_text(ben, good[200:], chat=group, reply_to=question)
     await settle(tg)  # stored at T0; the clock moves only after that
     clock.set(T0 + timedelta(seconds=30))
     [prompt] = await tg.wait_sent(-100)
