@@ -18,12 +18,6 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
 )
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-GOOD = (
-    "First I'd check the drop is real, then split watch time per user by device and "
-    "creator category. My hypothesis: the feed repeats videos for this cohort, so I'd add "
-    "a diversity penalty to ranking. The trade-off is lower short-term clicks. I'd A/B "
-    "test it on 5% of users for two weeks with watch time per user as the metric."
-)
 
 
 def strong_answer(content: Content, shown: str) -> str:
@@ -57,7 +51,7 @@ def buttons(record: dict[str, Any]) -> list[str]:
     return [b["text"] for row in rows for b in row]
 
 
-async def test_full_round_two_candidates(tg: FakeTelegram, world: Any) -> None:
+async def test_full_round_two_candidates(tg: FakeTelegram, world: Any, content: Content) -> None:
     _, clock = world
     group = tg.group_chat(-100, "Study group")
     anna, ben, chloe, dan = (
