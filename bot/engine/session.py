@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from bot.engine.language import for_text
 from bot.engine.model import Probe, Question
 from bot.engine.points import Coverage, cover, share_covered
 from bot.engine.rules import Analysis, RuleSet, analyze
@@ -134,20 +135,29 @@ class _Merged(Mapping[str, str]):
         return sum(1 for _ in self)
 
 
-def evaluate(state: QuestionState, rules: RuleSet) -> Analysis:
+Rules = RuleSet | Mapping[str, RuleSet]
+
+
+def rules_for(rules: Rules, text: str, default: str = "en") -> RuleSet:
+    """One language's rules, or the rules of the language this text is written in."""
+    return rules if isinstance(rules, RuleSet) else for_text(rules, text, default)
+
+
+def evaluate(state: QuestionState, rules: Rules) -> Analysis:
     """The gaps of the answer itself (parts[0]), before any follow-up."""
     q = state.question
     first = state.parts[0] if state.parts else ""
-    return analyze(rules, q.kind, first, q.text, q.themes)
+    return analyze(rules_for(rules, first, q.lang), q.kind, first, q.text, q.themes)
 
 
-def initial_tags(state: QuestionState, rules: RuleSet) -> list[str]:
+def initial_tags(state: QuestionState, rules: Rules) -> list[str]:
     """The gaps of the answer itself, as the candidate is told them (moot ones dropped)."""
     return list(judge(state, rules).first_tags)
 
 
-def strip_non_answers(reply: str, rules: RuleSet) -> str:
+def strip_non_answers(reply: str, rules: Rules) -> str:
     """Drop the clauses that only say "I don't know"; keep the rest of the reply."""
+    rules = rules_for(rules, reply)
     if rules.non_answer is None:
         return reply
     kept = [c for c in split_clauses(reply) if not rules.non_answer.search(c.lower())]
@@ -155,7 +165,7 @@ def strip_non_answers(reply: str, rules: RuleSet) -> str:
     return text if any(ch.isalnum() for ch in text) else ""
 
 
-def judge(state: QuestionState, rules: RuleSet) -> Judgement:
+def judge(state: QuestionState, rules: Rules) -> Judgement:
     """Which of the answer's gaps are still open after the replies, and which were closed."""
     q = state.question
     base = evaluate(state, rules)
@@ -170,10 +180,11 @@ def judge(state: QuestionState, rules: RuleSet) -> Judgement:
         reply = strip_non_answers(raw, rules)
         if not reply.strip():
             continue
-        analysis = analyze(rules, q.kind, reply, q.text, q.themes)
+        reply_rules = rules_for(rules, reply, q.lang)
+        analysis = analyze(reply_rules, q.kind, reply, q.text, q.themes)
         credited = False
         for tag in list(open_tags):
-            quote = _evidence_for(analysis, rules.resolved_by.get(tag, ()), reply)
+            quote = _evidence_for(analysis, reply_rules.resolved_by.get(tag, ()), reply)
             if quote is None and tag == "too_short" and analysis.words >= 20:
                 quote = _first_words(reply)
             if quote is not None:
@@ -223,7 +234,7 @@ def _first_words(text: str, n: int = 8) -> str:
 
 
 def next_step(
-    state: QuestionState, rules: RuleSet, max_probes: int = DEFAULT_MAX_PROBES
+    state: QuestionState, rules: Rules, max_probes: int = DEFAULT_MAX_PROBES
 ) -> Probe | Feedback:
     """After the candidate spoke: the next probe, or the feedback when none is left.
 
@@ -240,7 +251,9 @@ def next_step(
             return probe
     share = share_covered(list(verdict.points)) if q.points else None
     return Feedback(
-        score=score_answer(q.kind, verdict, dict(rules.scoring), share),
+        score=score_answer(
+            q.kind, verdict, dict(rules_for(rules, state.answer_text, q.lang).scoring), share
+        ),
         first_tags=tuple(first),
         open_tags=verdict.open_tags,
         probed_tags=tuple(p.tag for p in state.probes),

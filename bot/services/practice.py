@@ -12,7 +12,6 @@ from bot.db.models import AskedQuestion, Feedback, InterviewSession, User, utcno
 from bot.db.repo import Repo
 from bot.engine.model import Kind, Probe, Question
 from bot.engine.picking import pick_question
-from bot.engine.rules import RuleSet
 from bot.engine.session import DEFAULT_MAX_PROBES, QuestionState, initial_tags, next_step
 from bot.engine.session import Feedback as FeedbackResult
 
@@ -76,9 +75,6 @@ class PracticeService:
     def _lang(self, code: str | None) -> str:
         code = (code or "en").split("-")[0].lower()
         return code if code in self.content.questions and code in self.content.rules else "en"
-
-    def rules_for(self, lang: str) -> RuleSet:
-        return self.content.rules.get(lang) or self.content.rules["en"]
 
     # ---- asking -------------------------------------------------------------------------
     async def current(self, repo: Repo, user: User) -> Turn | None:
@@ -206,7 +202,7 @@ class PracticeService:
         answer.text = text
         answer.submitted_at = utcnow()
         question = self._question(aq)
-        rules = self.rules_for(aq.lang)
+        rules = self.content.rules  # each answer is read in the language it is written in
         state = QuestionState(
             question=question,
             parts=[a.text for a in aq.answers if a.submitted_at is not None],

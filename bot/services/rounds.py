@@ -177,7 +177,7 @@ class RoundService:
     def evaluate(self, turn: RoundTurn) -> Probe | Feedback:
         """After the candidate paused: the next public probe, or the bot's verdict."""
         q = self.question_of(turn)
-        rules = self.content.rules["en"]
+        rules = self.content.rules  # each answer is read in the language it is written in
         state = QuestionState(
             question=q,
             parts=[turn.answer_text],
@@ -204,7 +204,7 @@ class RoundService:
             probes=[Probe("", t, "") for t in turn.probe_tags or []],
             first_tags=turn.first_tags,
         )
-        step = next_step(state, self.content.rules["en"], max_probes=0)
+        step = next_step(state, self.content.rules, max_probes=0)
         assert isinstance(step, Feedback)
         self._finish_answer(turn, step)
         return step
