@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     telegram_api_base_url: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
     answer_grace_seconds: float = Field(default=5.0, ge=0, le=600)
+    # the longer pause allowed after a message that stops mid-sentence or mid-code
+    answer_wait_seconds: float = Field(default=20.0, ge=0, le=600)
     max_probes: int = Field(default=2, ge=0, le=5)
     # Messages per second overall; Telegram allows about 30, a margin avoids 429 storms.
     telegram_max_rate: float = Field(default=28.0, gt=0, le=30)

@@ -191,6 +191,25 @@ class Repo(DeliveryQueries, ReminderQueries):
         )
         return list((await self.s.execute(stmt)).scalars())
 
+    async def pending_answer_text(self, user_id: int) -> tuple[str, datetime] | None:
+        """The unsent answer of a user so far, and when its last fragment came."""
+        stmt = (
+            select(AnswerFragment.text, AnswerFragment.received_at)
+            .join(Answer)
+            .join(AskedQuestion)
+            .join(InterviewSession)
+            .where(
+                InterviewSession.user_id == user_id,
+                Answer.submitted_at.is_(None),
+                AskedQuestion.state.in_(OPEN_STATES),
+            )
+            .order_by(AnswerFragment.received_at, AnswerFragment.id)
+        )
+        rows = (await self.s.execute(stmt)).all()
+        if not rows:
+            return None
+        return "\n".join(r.text for r in rows), rows[-1].received_at
+
     async def add_probe(self, aq: AskedQuestion, rule_id: str, tag: str, text: str) -> None:
         aq.probes.append(
             ProbeAsked(

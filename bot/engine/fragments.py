@@ -39,3 +39,18 @@ def looks_unfinished(text: str) -> bool:
         return True
     last = text.rstrip().splitlines()[-1]
     return bool(_CONTINUES.search(last))
+
+
+_SENTENCE_END = re.compile(
+    r"[.!?。！？;；)）\]」』”\"']\s*$|```\s*$|[^\w\s,，:：(（\[{+\-*/=<>…]\s*$"
+)
+
+
+def answer_looks_unfinished(text: str) -> bool:
+    """For a chat answer typed in several messages: unfinished as above, or the last
+    message stops without ending a sentence ("so the first thing i did"). An emoji or a
+    closing bracket ends one."""
+    if looks_unfinished(text):
+        return True
+    stripped = text.rstrip()
+    return bool(stripped) and not _SENTENCE_END.search(stripped)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.content.loader import Content
 from bot.db.models import AskedQuestion, Feedback, InterviewSession, User, utcnow
 from bot.db.repo import Repo
+from bot.engine.fragments import answer_looks_unfinished
 from bot.engine.model import Kind, Probe, Question
 from bot.engine.picking import pick_question
 from bot.engine.session import DEFAULT_MAX_PROBES, QuestionState, initial_tags, next_step
@@ -232,8 +233,24 @@ class PracticeService:
         )
         return Turn(question=question, number=aq.ordinal, asked_id=aq.id, feedback=step)
 
-    async def due_users(self, repo: Repo, older_than: datetime) -> list[int]:
-        return await repo.pending_answers(older_than)
+    async def due_users(
+        self, repo: Repo, now: datetime, grace: timedelta, wait: timedelta | None = None
+    ) -> list[int]:
+        """Users whose answer is complete: quiet for `grace`, or for `wait` when the text so
+        far stops mid-sentence (a phone answer typed in several messages stays whole)."""
+        candidates = await repo.pending_answers(now - grace)
+        if wait is None or wait <= grace:
+            return candidates
+        due = []
+        for user_id in candidates:
+            pending = await repo.pending_answer_text(user_id)
+            if pending is None:
+                continue
+            text, last_at = pending
+            quiet = wait if answer_looks_unfinished(text) else grace
+            if last_at <= now - quiet:
+                due.append(user_id)
+        return due
 
     # ---- ending ----------------------------------------------------------------------------
     async def stop(self, repo: Repo, user: User) -> Summary | None:

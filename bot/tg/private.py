@@ -279,9 +279,10 @@ class PrivateChat:
     async def evaluate_quiet_answers(self) -> None:
         """Evaluate answers whose last fragment is older than the grace period."""
         deps = self.deps
-        cutoff = deps.clock() - timedelta(seconds=deps.settings.answer_grace_seconds)
+        grace = timedelta(seconds=deps.settings.answer_grace_seconds)
+        wait = timedelta(seconds=deps.settings.answer_wait_seconds)
         async with deps.db.tx() as repo:
-            due = await deps.practice.due_users(repo, cutoff)
+            due = await deps.practice.due_users(repo, deps.clock(), grace, wait)
         for user_id in due:
             await self._evaluate(user_id)
 

@@ -79,8 +79,26 @@ async def test_grace_period_finds_quiet_answers(db: Database, content: Content) 
         await svc.add_fragment(repo, user, "first part", 1, now=t0)
         await svc.add_fragment(repo, user, "second part", 2, now=t0 + timedelta(seconds=4))
     async with db.tx() as repo:
-        assert await svc.due_users(repo, t0 + timedelta(seconds=3)) == []
-        assert await svc.due_users(repo, t0 + timedelta(seconds=9)) == [user.id]
+        grace = timedelta(seconds=5)
+        assert await svc.due_users(repo, t0 + timedelta(seconds=8), grace) == []
+        assert await svc.due_users(repo, t0 + timedelta(seconds=9), grace) == [user.id]
+
+
+async def test_an_unfinished_answer_waits_longer(db: Database, content: Content) -> None:
+    svc = PracticeService(content, seed=4)
+    t0 = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    grace, wait = timedelta(seconds=5), timedelta(seconds=20)
+    async with db.tx() as repo:
+        done = await svc.console_user(repo, "fi")
+        await svc.ask(repo, done, "behavioral")
+        await svc.add_fragment(repo, done, "I rebuilt the report myself.", 1, now=t0)
+        going = await svc.console_user(repo, "gu")
+        await svc.ask(repo, going, "behavioral")
+        await svc.add_fragment(repo, going, "so the first thing i did was", 2, now=t0)
+    async with db.tx() as repo:
+        assert await svc.due_users(repo, t0 + timedelta(seconds=6), grace, wait) == [done.id]
+        due = await svc.due_users(repo, t0 + timedelta(seconds=21), grace, wait)
+        assert sorted(due) == sorted([done.id, going.id])
 
 
 async def test_unknown_question_id_falls_back_to_picking(db: Database, content: Content) -> None:

@@ -33,6 +33,7 @@ class Harness:
         db_path: Path,
         grace: float = 0.3,
         clock: Callable[[], datetime] = utcnow,
+        wait: float | None = None,
     ) -> None:
         self.tg = tg
         self.clock = clock
@@ -42,6 +43,7 @@ class Harness:
             telegram_api_base_url=tg.base_url,
             database_url=f"sqlite+aiosqlite:///{db_path}",
             answer_grace_seconds=grace,
+            answer_wait_seconds=grace if wait is None else wait,
             reminder_poll_seconds=0.2,
         )
         self.content = content

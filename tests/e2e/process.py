@@ -26,6 +26,7 @@ class BotProcess:
             "TELEGRAM_API_BASE_URL": tg.base_url,
             "DATABASE_URL": f"sqlite+aiosqlite:///{self.db}",
             "ANSWER_GRACE_SECONDS": "1",
+            "ANSWER_WAIT_SECONDS": "1",
             "LOG_LEVEL": "INFO",
         }
         self.cwd = tmp
