@@ -14,6 +14,7 @@ class Texts:
     """Look up a message by dotted key; fall back to English, then to the key itself."""
 
     def __init__(self, messages: Mapping[str, Mapping[str, Any]], lang: str = "en") -> None:
+        self.lang = lang if lang in messages else "en"
         self._tables = [messages.get(lang) or {}, messages.get("en") or {}]
 
     def raw(self, key: str) -> Any:

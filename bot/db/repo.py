@@ -191,6 +191,15 @@ class Repo(DeliveryQueries, ReminderQueries):
         )
         return list((await self.s.execute(stmt)).scalars())
 
+    async def asked_question(self, user_id: int, asked_id: int) -> AskedQuestion | None:
+        """One asked question, only if it belongs to this user (button ids are untrusted)."""
+        stmt = (
+            select(AskedQuestion)
+            .join(InterviewSession)
+            .where(AskedQuestion.id == asked_id, InterviewSession.user_id == user_id)
+        )
+        return (await self.s.execute(stmt)).scalar()
+
     async def pending_answer_text(self, user_id: int) -> tuple[str, datetime] | None:
         """The unsent answer of a user so far, and when its last fragment came."""
         stmt = (

@@ -148,6 +148,18 @@ class PracticeService:
             return await self.ask(repo, user)
         return await self.ask(repo, user, question_id=last.question_id)
 
+    async def asked(self, repo: Repo, user: User, asked_id: int) -> Question | None:
+        """The bank question behind one of this user's asked questions (a button's id)."""
+        aq = await repo.asked_question(user.id, asked_id)
+        return self._question(aq) if aq is not None else None
+
+    def set_language(self, user: User, lang: str) -> bool:
+        """Switch the interface (and question bank) language; False if we lack it."""
+        if lang not in self.content.messages or lang not in self.content.questions:
+            return False
+        user.lang = lang
+        return True
+
     async def model_answer_for(self, repo: Repo, user: User) -> Question | None:
         """The question whose model answer to show: the one just scored, else the open one."""
         last = await repo.last_question(user.id, done=True) or await repo.last_question(user.id)

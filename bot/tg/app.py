@@ -44,7 +44,18 @@ from bot.tg.unit import Deps
 
 log = logging.getLogger(__name__)
 App = Application[Any, Any, Any, Any, Any, Any]
-COMMANDS = ("practice", "done", "skip", "stop", "export", "remind", "timezone", "settings", "help")
+COMMANDS = (
+    "practice",
+    "done",
+    "skip",
+    "stop",
+    "export",
+    "remind",
+    "timezone",
+    "settings",
+    "language",
+    "help",
+)
 GROUP_COMMANDS = ("mockround", "nextcandidate", "endround", "leaderboard")
 # The update kinds our handlers listen to. Every other kind (inline queries, reactions,
 # polls, chat_member, business and channel messages, boosts, kinds newer than PTB) is
@@ -225,15 +236,25 @@ def _on_error(db: Database, clock: Callable[[], datetime]) -> Callable[..., Any]
 
 
 async def _register_commands(app: App, deps: Deps) -> None:
-    t = deps.texts("en")
-    commands = [BotCommand(c, str(t.raw(f"tg.commands.{c}"))) for c in COMMANDS]
-    group_commands = [BotCommand(c, str(t.raw(f"groups.commands.{c}"))) for c in GROUP_COMMANDS]
-    group_commands.append(BotCommand("help", str(t.raw("tg.commands.help"))))
-    try:
-        await app.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
-        await app.bot.set_my_commands(group_commands, scope=BotCommandScopeAllGroupChats())
-    except TelegramError as exc:
-        log.warning("setMyCommands failed: %s", exc)
+    """The command menu in every interface language (Telegram picks by the user's
+    language_code; English is the default for everyone else)."""
+    for lang in sorted(deps.content.messages):
+        t = deps.texts(lang)
+        code = None if lang == "en" else lang
+        commands = [BotCommand(c, str(t.raw(f"tg.commands.{c}"))) for c in COMMANDS]
+        group_commands = [
+            BotCommand(c, str(t.raw(f"groups.commands.{c}"))) for c in GROUP_COMMANDS
+        ]
+        group_commands.append(BotCommand("help", str(t.raw("tg.commands.help"))))
+        try:
+            await app.bot.set_my_commands(
+                commands, scope=BotCommandScopeAllPrivateChats(), language_code=code
+            )
+            await app.bot.set_my_commands(
+                group_commands, scope=BotCommandScopeAllGroupChats(), language_code=code
+            )
+        except TelegramError as exc:
+            log.warning("setMyCommands (%s) failed: %s", lang, exc)
 
 
 def run_bot(settings: Settings, content: Content) -> int:

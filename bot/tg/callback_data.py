@@ -22,9 +22,12 @@ ACTIONS = (
     "gvote",
     "gsum",
     "gend",
+    "model",
+    "lang",
 )
 _FORMAT = re.compile(rf"^v1:({'|'.join(ACTIONS)}):([a-z0-9_-]{{1,24}})$")
-_FREE_ARG = {"kind", "rset"}  # every other action carries a numeric id
+_FREE_ARG = {"kind", "rset", "lang"}
+LANGS = ("en", "zh")  # every other action carries a numeric id
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
 
@@ -53,6 +56,8 @@ def decode(data: str | None) -> Button | None:
     if action == "kind" and arg not in KINDS:
         return None
     if action == "rset" and not re.fullmatch(r"t\d{4}|d(?:all|wk)|off", arg):
+        return None
+    if action == "lang" and arg not in LANGS:
         return None
     if action == "gvote":
         return Button(action, arg) if re.fullmatch(r"\d{1,12}-[0-5]", arg) else None

@@ -86,13 +86,28 @@ def kinds_keyboard(t: Texts) -> dict[str, Any]:
     return inline_keyboard([[(str(t.raw(f"kinds.{k}")), Button("kind", k)) for k in KINDS]])
 
 
-def after_feedback_keyboard(t: Texts, asked_id: int) -> dict[str, Any]:
-    return inline_keyboard(
+def after_feedback_keyboard(t: Texts, asked_id: int, model: bool = True) -> dict[str, Any]:
+    """Next / Try again / Stop, and (until it was shown) the question's strong answer."""
+    rows = [
         [
-            [
-                (str(t.raw("tg.buttons.next")), Button("next", str(asked_id))),
-                (str(t.raw("tg.buttons.retry")), Button("retry", str(asked_id))),
-                (str(t.raw("tg.buttons.stop")), Button("stop", str(asked_id))),
-            ]
+            (str(t.raw("tg.buttons.next")), Button("next", str(asked_id))),
+            (str(t.raw("tg.buttons.retry")), Button("retry", str(asked_id))),
+            (str(t.raw("tg.buttons.stop")), Button("stop", str(asked_id))),
         ]
+    ]
+    if model:
+        rows.append([(str(t.raw("feedback.show_model")), Button("model", str(asked_id)))])
+    return inline_keyboard(rows)
+
+
+def language_keyboard() -> dict[str, Any]:
+    """Each language named in itself, so anyone can find theirs."""
+    return inline_keyboard([[("English", Button("lang", "en")), ("中文", Button("lang", "zh"))]])
+
+
+def welcome_keyboard(t: Texts) -> dict[str, Any]:
+    """The kinds to start with, and the other interface language."""
+    other = ("中文", Button("lang", "zh")) if t.lang != "zh" else ("English", Button("lang", "en"))
+    return inline_keyboard(
+        [[(str(t.raw(f"kinds.{k}")), Button("kind", k)) for k in KINDS], [other]]
     )

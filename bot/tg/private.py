@@ -22,7 +22,12 @@ from bot import render
 from bot.engine.model import KINDS, Kind
 from bot.services.practice import Turn
 from bot.tg.callback_data import Button, decode
-from bot.tg.messages import after_feedback_keyboard, kinds_keyboard
+from bot.tg.messages import (
+    after_feedback_keyboard,
+    kinds_keyboard,
+    language_keyboard,
+    welcome_keyboard,
+)
 from bot.tg.reminders import ReminderChat
 from bot.tg.unit import Deps, Unit, job_unit, update_unit
 
@@ -62,6 +67,7 @@ class PrivateChat:
             CommandHandler("done", self.done, filters=new_msg),
             CommandHandler("help", self.help, filters=new_msg),
             CommandHandler("export", self.export, filters=new_msg),
+            CommandHandler("language", self.language, filters=new_msg),
             CommandHandler(
                 ["mockround", "endround", "nextcandidate", "leaderboard"],
                 self.group_only,
@@ -111,7 +117,8 @@ class PrivateChat:
                 await self.show(u, await practice.ask(u.repo, u.user, question_id=payload))
                 return
             await u.say(
-                u.t.html("tg.welcome_html", name=u.user.first_name or "there"), kinds_keyboard(u.t)
+                u.t.html("tg.welcome_html", name=u.user.first_name or "there"),
+                welcome_keyboard(u.t),
             )
 
     async def practice(self, update: Update, context: Context) -> None:
@@ -119,16 +126,21 @@ class PrivateChat:
         async with update_unit(self.deps, update) as u:
             if u is None:
                 return
-            if arg and arg not in KINDS:
+            practice = self.deps.practice
+            theme_kind = practice.theme_kind(arg, u.user.lang) if arg else None
+            if arg and arg not in KINDS and theme_kind is None:
                 await u.say(u.t.html("tg.practice_usage_html"), kinds_keyboard(u.t))
                 return
             if not arg:
-                current = await self.deps.practice.current(u.repo, u.user)
+                current = await practice.current(u.repo, u.user)
                 if current is not None:
                     await self.show(u, current)
                     return
-            kind = arg if arg in KINDS else None
-            await self.show(u, await self.deps.practice.ask(u.repo, u.user, kind))
+            if theme_kind is not None and arg not in KINDS:  # /practice sql, /practice stats
+                await self.show(u, await practice.ask(u.repo, u.user, theme_kind, theme=arg))
+                return
+            kind = cast(Kind, arg) if arg in KINDS else None
+            await self.show(u, await practice.ask(u.repo, u.user, kind))
 
     async def skip(self, update: Update, context: Context) -> None:
         async with update_unit(self.deps, update) as u:
@@ -174,6 +186,11 @@ class PrivateChat:
             text = render.transcript_markdown(u.t, history, lookup)
             caption = str(u.t.raw("tg.export_caption"))
             await u.document("mock-interview-transcript.md", text, caption)
+
+    async def language(self, update: Update, context: Context) -> None:
+        async with update_unit(self.deps, update) as u:
+            if u is not None:
+                await u.say(u.t.html("tg.language_prompt"), language_keyboard())
 
     async def group_only(self, update: Update, context: Context) -> None:
         async with update_unit(self.deps, update) as u:
@@ -250,6 +267,23 @@ class PrivateChat:
             return None
         if data.action == "kind":
             await self.show(u, await self.deps.practice.ask(u.repo, u.user, cast(Kind, data.arg)))
+            return None
+        if data.action == "lang":
+            if self.deps.practice.set_language(u.user, data.arg):
+                u.t = self.deps.texts(u.user.lang)
+                await u.say(u.t.html("tg.language_set"), kinds_keyboard(u.t))
+            return None
+        if data.action == "model":  # any of the user's questions, not only the latest
+            q = await self.deps.practice.asked(u.repo, u.user, int(data.arg))
+            if q is None:
+                return str(u.t.raw("tg.stale_button"))
+            latest = await self.deps.practice.latest_asked_id(u.repo, u.user)
+            keyboard = (
+                after_feedback_keyboard(u.t, int(data.arg), model=False)
+                if latest == int(data.arg)
+                else None
+            )
+            await u.say(render.model_answer(u.t, q), keyboard)
             return None
         latest = await self.deps.practice.latest_asked_id(u.repo, u.user)
         if latest is None or not data.arg.isdigit() or int(data.arg) != latest:
