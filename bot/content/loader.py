@@ -81,7 +81,11 @@ class Content:
     drill: DrillConfig = field(default_factory=lambda: DrillConfig(14, {}))
 
     def question(self, qid: str, lang: str = "en") -> Question | None:
-        return next((q for q in self.questions.get(lang, ()) if q.id == qid), None)
+        """By id, in `lang` first, then in any language (ids are unique across the bank)."""
+        found = next((q for q in self.questions.get(lang, ()) if q.id == qid), None)
+        if found is None:
+            found = next((q for qs in self.questions.values() for q in qs if q.id == qid), None)
+        return found
 
     def bank(self, lang: str = "en", kind: Kind | None = None) -> tuple[Question, ...]:
         return tuple(q for q in self.questions.get(lang, ()) if kind is None or q.kind == kind)

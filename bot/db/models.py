@@ -259,6 +259,8 @@ class Round(Base):
     minutes: Mapped[int] = mapped_column(Integer)
     prep_minutes: Mapped[int] = mapped_column(Integer, default=0)
     opened_by: Mapped[int] = mapped_column(BigInteger)
+    # the interface language of the round: its texts and its questions
+    lang: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     status: Mapped[str] = mapped_column(String(16), default="lobby", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

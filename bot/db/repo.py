@@ -17,6 +17,7 @@ from bot.db.models import (
     Feedback,
     InterviewSession,
     ProbeAsked,
+    Round,
     User,
 )
 from bot.db.reminders_repo import ReminderQueries
@@ -190,6 +191,16 @@ class Repo(DeliveryQueries, ReminderQueries):
             .having(last <= older_than)
         )
         return list((await self.s.execute(stmt)).scalars())
+
+    async def round_lang(self, chat_id: int) -> str | None:
+        """The language of the chat's open round (a group speaks the round's language)."""
+        stmt = (
+            select(Round.lang)
+            .where(Round.chat_id == chat_id, Round.status.in_(("lobby", "running")))
+            .order_by(Round.id.desc())
+            .limit(1)
+        )
+        return (await self.s.execute(stmt)).scalar()
 
     async def asked_question(self, user_id: int, asked_id: int) -> AskedQuestion | None:
         """One asked question, only if it belongs to this user (button ids are untrusted)."""

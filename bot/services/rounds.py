@@ -55,6 +55,7 @@ class RoundService:
         kind: Kind,
         minutes: int,
         prep: int | None = None,
+        lang: str = "en",
     ) -> tuple[Round, bool]:
         """A new round, or the chat's open one (second value False)."""
         existing = await self.open_in_chat(repo, chat_id)
@@ -62,7 +63,14 @@ class RoundService:
             return existing, False
         if prep is None:  # case rounds prepare, then present (the reference loop: 30 + 30)
             prep = minutes // 2 if kind == "case" else 0
-        r = Round(chat_id=chat_id, kind=kind, minutes=minutes, prep_minutes=prep, opened_by=opener)
+        r = Round(
+            chat_id=chat_id,
+            kind=kind,
+            minutes=minutes,
+            prep_minutes=prep,
+            opened_by=opener,
+            lang=lang if lang in self.content.questions else "en",
+        )
         await repo.add(r)
         return r, True
 
@@ -136,7 +144,7 @@ class RoundService:
         if member is None:
             return None
         asked = [t.question_id for t in await self.turns(repo, r)]
-        bank = self.content.bank("en")
+        bank = self.content.bank(r.lang)
         question = pick_question(bank, r.kind, asked, self._rng)  # type: ignore[arg-type]
         assert question is not None
         phase, minutes = ("prep", r.prep_minutes) if r.prep_minutes else ("answering", r.minutes)
@@ -156,7 +164,7 @@ class RoundService:
         return turn, question
 
     def question_of(self, turn: RoundTurn) -> Question:
-        q = self.content.question(turn.question_id, "en")
+        q = self.content.question(turn.question_id)
         assert q is not None
         return q
 

@@ -145,6 +145,7 @@ class GroupRounds:
                 cast(Kind, kind),
                 minutes,
                 prep,
+                lang=g.t.lang,  # the opener's language becomes the round's
             )
             if not new:
                 await g.say(g.t.html("groups.already_open"))

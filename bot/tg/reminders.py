@@ -72,7 +72,9 @@ class ReminderChat:
         days_text = str(t.raw(f"reminders.days.{days}")) if days in ("daily", "mon-fri") else days
         nxt = ""
         if state.next_due and state.zone:
-            nxt = state.next_due.astimezone(ZoneInfo(state.zone)).strftime("%a %d %b, %H:%M")
+            local_next = state.next_due.astimezone(ZoneInfo(state.zone))
+            weekday = t.raw("reminders.weekdays")[local_next.weekday()]
+            nxt = local_next.strftime(str(t.raw("reminders.next_format"))).replace("{wd}", weekday)
         return {"time": at, "days": days_text, "next": nxt, "zone": state.zone or "—"}
 
     async def _confirm(self, u: Unit, state: ReminderState, zone_changed: bool) -> None:

@@ -150,15 +150,24 @@ async def group_unit(deps: Deps, update: Update) -> AsyncIterator[Outgoing | Non
         if not await repo.claim_update(update.update_id, chat.id, update_json(update), now):
             yield None
             return
-        yield Outgoing(repo, chat.id, deps.texts("en"), now)
+        lang = await repo.round_lang(chat.id) or sender_lang(deps, update)
+        yield Outgoing(repo, chat.id, deps.texts(lang), now)
     if deps.outbox is not None:
         await deps.outbox.flush(chat.id)
+
+
+def sender_lang(deps: Deps, update: Update) -> str:
+    """The interface language of whoever sent an update (Telegram's language_code)."""
+    user = update.effective_user
+    code = ((user.language_code if user else None) or "en").split("-")[0].lower()
+    return code if code in deps.content.messages else "en"
 
 
 @asynccontextmanager
 async def chat_job_unit(deps: Deps, chat_id: int) -> AsyncIterator[Outgoing]:
     """An Outgoing for timer work in a group (no update to claim)."""
     async with deps.db.tx() as repo:
-        yield Outgoing(repo, chat_id, deps.texts("en"), deps.clock())
+        lang = await repo.round_lang(chat_id) or "en"
+        yield Outgoing(repo, chat_id, deps.texts(lang), deps.clock())
     if deps.outbox is not None:
         await deps.outbox.flush(chat_id)

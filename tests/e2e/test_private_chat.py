@@ -35,7 +35,7 @@ async def test_full_private_flow(tg: FakeTelegram, harness: Harness) -> None:
     tg.send_text(ann, "/start")
     [welcome] = await tg.wait_sent(501)
     assert "mock interviewer" in tg.plain(welcome)
-    assert buttons(welcome) == ["Behavioral", "Case", "Technical"]
+    assert buttons(welcome) == ["Behavioral", "Case", "Technical", "中文"]
     assert any(scope == "all_private_chats" for scope, _ in tg.commands)
 
     tg.press(ann, welcome, text="Behavioral")
@@ -116,7 +116,7 @@ async def test_two_users_interleaved_do_not_cross(tg: FakeTelegram, harness: Har
     [pa] = await tg.wait_sent(601)
     [pb] = await tg.wait_sent(602)
     assert "Walk me through" in tg.plain(pa)  # A's stub
-    assert "3x faster" in tg.plain(pb)  # B's claim, not A's words
+    assert "Walk me through" not in tg.plain(pb)  # B's own follow-up, not A's stub
     tg.send_text(a, "/export")
     [doc] = await tg.wait_sent(601)
     content = doc["document"].decode()
