@@ -155,7 +155,7 @@ def transcript_markdown(
     t: Texts, questions: Sequence[AskedQuestion], lookup: dict[str, Question]
 ) -> str:
     """The user's whole history as Markdown, for /export."""
-    out = ["# Mock interview transcript", ""]
+    out = [f"# {t.raw('export.title')}", ""]
     for aq in questions:
         q = lookup.get(aq.question_id)
         out.append(
@@ -163,29 +163,29 @@ def transcript_markdown(
             f"{aq.question_id} ({aq.state})"
         )
         out.append("")
-        out.append(f"**Question:** {q.text if q else aq.question_id}")
+        out.append(f"**{t.raw('export.question')}:** {q.text if q else aq.question_id}")
         out.append("")
         probes = {p.ordinal: p for p in aq.probes}
         for ans in aq.answers:
             text = ans.text or "\n".join(f.text for f in ans.fragments)
             if ans.round > 0 and ans.round in probes:
-                out.append(f"**Follow-up ({probes[ans.round].tag}):** {probes[ans.round].text}")
+                out.append(f"**{t.raw('export.follow_up')}:** {probes[ans.round].text}")
                 out.append("")
-            label = "Answer" if ans.round == 0 else "Reply"
+            label = t.raw("export.answer") if ans.round == 0 else t.raw("export.reply")
             out.append(f"**{label}:**")
             out.append("")
             out.extend(f"> {line}" if line else ">" for line in text.splitlines() or [""])
             out.append("")
         if aq.feedback is not None:
             fb = aq.feedback
-            out.append(f"**Score:** {fb.points}/{fb.out_of}")
+            out.append(f"**{t.raw('export.score')}:** {fb.points}/{fb.out_of}")
             if fb.first_tags:
-                out.append(f"**Gaps found:** {tag_names(t, fb.first_tags)}")
+                out.append(f"**{t.raw('export.gaps')}:** {tag_names(t, fb.first_tags)}")
             if fb.open_tags:
-                out.append(f"**Still open:** {tag_names(t, fb.open_tags)}")
+                out.append(f"**{t.raw('export.open')}:** {tag_names(t, fb.open_tags)}")
             out.append("")
             if q is not None and q.model_answer:
-                out.append(f"**A strong answer:** {q.model_answer}")
+                out.append(f"**{t.raw('export.model')}:** {q.model_answer}")
                 out.append("")
     return "\n".join(out) + "\n"
 

@@ -182,7 +182,7 @@ class PrivateChat:
             if not history:
                 await u.say(u.t.html("tg.export_empty"))
                 return
-            lookup = {q.id: q for q in self.deps.content.bank(u.user.lang)}
+            lookup = {q.id: q for bank in self.deps.content.questions.values() for q in bank}
             text = render.transcript_markdown(u.t, history, lookup)
             caption = str(u.t.raw("tg.export_caption"))
             await u.document("mock-interview-transcript.md", text, caption)
