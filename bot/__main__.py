@@ -21,6 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the Telegram bot (long polling)")
     c = sub.add_parser("console", help="practise in this terminal, no Telegram needed")
     c.add_argument("--kind", choices=KINDS, help="only this kind of question")
+    c.add_argument("--lang", choices=("en", "zh"), default="en", help="interface language")
     c.add_argument(
         "--theme",
         choices=sorted({t for themes in THEMES.values() for t in themes}),
@@ -79,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         url = args.database or settings.database_url
         try:
             return asyncio.run(
-                run_console(content, url, kind, args.user, settings.max_probes, args.theme)
+                run_console(
+                    content, url, kind, args.user, settings.max_probes, args.theme, args.lang
+                )
             )
         except KeyboardInterrupt:
             return 0

@@ -28,10 +28,12 @@ class Console:
         texts: Texts,
         user_key: str,
         stdin: TextIO = sys.stdin,
+        lang: str | None = None,
         stdout: TextIO = sys.stdout,
     ) -> None:
         self.db, self.practice, self.t = db, practice, texts
         self.user_key = user_key
+        self.lang = lang
         self.stdin, self.stdout = stdin, stdout
 
     def say(self, html_text: str) -> None:
@@ -68,7 +70,7 @@ class Console:
     async def run(self, kind: Kind | None, theme: str | None = None) -> int:
         self.say(self.t.html("console.title"))
         async with self.db.tx() as repo:
-            user = await self.practice.console_user(repo, self.user_key)
+            user = await self.practice.console_user(repo, self.user_key, self.lang)
             turn = await self.practice.current(repo, user)
             if turn is not None:
                 self.say(self.t.html("session.welcome_back_html"))
@@ -151,6 +153,7 @@ async def run_console(
     user_key: str | None,
     max_probes: int,
     theme: str | None = None,
+    lang: str = "en",
 ) -> int:
     db = Database(database_url)
     try:
@@ -159,6 +162,7 @@ async def run_console(
         key = user_key or f"console:{getpass.getuser()}"
         if theme is not None and kind is None:
             kind = practice.theme_kind(theme)
-        return await Console(db, practice, Texts(content.messages, "en"), key).run(kind, theme)
+        texts = Texts(content.messages, lang)
+        return await Console(db, practice, texts, key, lang=lang).run(kind, theme)
     finally:
         await db.close()

@@ -48,11 +48,14 @@ class PracticeService:
         self._rng = random.Random(seed)
 
     # ---- users ----------------------------------------------------------------------
-    async def console_user(self, repo: Repo, key: str) -> User:
+    async def console_user(self, repo: Repo, key: str, lang: str | None = None) -> User:
+        """The console's user; `lang` (when given and available) switches its language."""
         user = await repo.user_by_console(key)
         if user is None:
             user = User(console_key=key, first_name=key)
             await repo.add(user)
+        if lang is not None:
+            self.set_language(user, lang)
         return user
 
     async def telegram_user(

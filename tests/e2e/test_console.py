@@ -84,3 +84,8 @@ def test_sql_with_blank_lines_stays_one_answer_then_model_and_retry(tmp_path: Pa
     lines = out.splitlines()
     asked = [lines[i + 1] for i, line in enumerate(lines) if "(question" in line]
     assert len(asked) in (2, 3) and asked[-1] == asked[0], asked
+
+
+def test_console_in_chinese(tmp_path: Path) -> None:
+    out = _console(tmp_path / "z.db", "/quit\n", "--lang", "zh", "--kind", "case")
+    assert "模拟面试官" in out and "案例分析" in out and "（第 1 题）" in out
