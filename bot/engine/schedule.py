@@ -79,11 +79,37 @@ def _day(token: str) -> int:
 
 
 def format_days(days: frozenset[int]) -> str:
+    """Days in the form /remind reads back ('daily', 'mon-fri', 'sat,sun')."""
     if days == ALL_DAYS:
         return "daily"
     if days == frozenset(range(5)):
         return "mon-fri"
     return ",".join(DAYS[d] for d in sorted(days))
+
+
+def days_label(days: frozenset[int], names: list[str] | tuple[str, ...]) -> tuple[str, str]:
+    """('key', '') for a named set (daily, weekdays, weekends), else ('', 'Mon, Wed–Fri').
+
+    `names` are the weekday names in the user's language; runs of three or more days
+    read as a range, so a phone shows "Mon–Thu" instead of "mon,tue,wed,thu".
+    """
+    if not days or days == ALL_DAYS:
+        return "daily", ""
+    if days == frozenset(range(5)):
+        return "weekdays", ""
+    if days == frozenset({5, 6}):
+        return "weekends", ""
+    parts: list[str] = []
+    run: list[int] = []
+    for d in [*sorted(days), 99]:
+        if run and d != run[-1] + 1:
+            if len(run) >= 3:
+                parts.append(f"{names[run[0]]}–{names[run[-1]]}")
+            else:
+                parts.extend(names[x] for x in run)
+            run = []
+        run.append(d)
+    return "", ", ".join(parts)
 
 
 def days_to_mask(days: frozenset[int]) -> int:
@@ -101,23 +127,86 @@ def zone(name: str) -> ZoneInfo:
         raise ScheduleError("bad_zone") from exc
 
 
+# "+8", "UTC+8", "GMT+08:00", "utc -5", "+0530": the sign people mean (east is plus).
+_OFFSET = re.compile(
+    r"^(?:utc|gmt|ut)?\s*(?P<sign>[+\-\u2212])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$"
+)
+# Offsets that are not whole hours have no Etc/ zone: a zone that keeps that offset all year.
+_HALF_HOURS = {
+    (3, 30): "Asia/Tehran",
+    (4, 30): "Asia/Kabul",
+    (5, 30): "Asia/Kolkata",
+    (5, 45): "Asia/Kathmandu",
+    (6, 30): "Asia/Yangon",
+    (9, 30): "Australia/Darwin",
+}
+
+
+@dataclass(frozen=True)
+class ZoneChoice:
+    """What /timezone resolved to; `fixed` when it is an offset that ignores daylight saving."""
+
+    name: str
+    fixed: bool = False
+
+
+def parse_offset(text: str) -> ZoneChoice | None:
+    """'UTC+8' -> Etc/GMT-8 (which *is* UTC+8: POSIX names flip the sign); None if no offset."""
+    m = _OFFSET.match(text.strip().lower())
+    if m is None:
+        return None
+    hours, minutes = int(m["h"]), int(m["m"] or 0)
+    east = m["sign"] == "+"
+    if minutes:
+        name = _HALF_HOURS.get((hours, minutes)) if east else None
+        if name is None:
+            raise ScheduleError("bad_zone")
+        return ZoneChoice(name, fixed=True)
+    if hours == 0:
+        return ZoneChoice("UTC", fixed=True)
+    if hours > (14 if east else 12):
+        raise ScheduleError("bad_zone")
+    return ZoneChoice(f"Etc/GMT{'-' if east else '+'}{hours}", fixed=True)
+
+
 def resolve_zone(text: str, cities: dict[str, str]) -> str:
-    """An IANA name ('Asia/Shanghai'), a known city ('Hangzhou'), or a zone's city part."""
+    """The zone name only; see `choose_zone`."""
+    return choose_zone(text, cities).name
+
+
+def choose_zone(text: str, cities: dict[str, str]) -> ZoneChoice:
+    """An offset ('GMT+8'), a known city or country ('Hangzhou', '杭州', 'China'),
+    an IANA name ('Asia/Shanghai'), or a zone's city part ('Tokyo')."""
     t = " ".join((text or "").split())
     if not t:
         raise ScheduleError("bad_zone")
     key = t.lower()
+    if key in ("utc", "gmt", "z", "ut"):
+        return ZoneChoice("UTC", fixed=True)
+    offset = parse_offset(key)
+    if offset is not None:
+        return offset
     if key in cities:
-        return cities[key]
+        return ZoneChoice(cities[key])
     names = _zone_names()
     exact = {n.lower(): n for n in names}
     if key in exact:
-        return exact[key]
+        name = exact[key]
+        return ZoneChoice(name, fixed=name.startswith("Etc/"))
     suffix = key.replace(" ", "_")
     matches = sorted(n for n in names if n.lower().endswith("/" + suffix))
     if matches:
-        return matches[0]
+        return ZoneChoice(matches[0])
     raise ScheduleError("bad_zone")
+
+
+def utc_offset(name: str, at: datetime) -> str:
+    """'UTC+8', 'UTC−5', 'UTC+5:30' at a given instant, for the user to check."""
+    delta = at.astimezone(zone(name)).utcoffset() or timedelta(0)
+    minutes = int(delta.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "\u2212"
+    h, m = divmod(abs(minutes), 60)
+    return f"UTC{sign}{h}" + (f":{m:02d}" if m else "") if minutes else "UTC"
 
 
 _ZONES: frozenset[str] | None = None
