@@ -246,6 +246,11 @@ class ReminderDelivery(Base):
     status: Mapped[str] = mapped_column(String(16), default="queued")
     question_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # the drill message as sent, and the state it shows: edits re-render it after a press
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    text: Mapped[str | None] = mapped_column(Text)
+    shown: Mapped[str | None] = mapped_column(String(16))
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime())  # snoozed until
 
 
 class Round(Base):
@@ -305,6 +310,10 @@ class RoundTurn(Base):
     noticed: Mapped[list[Any]] = mapped_column(JSON, default=list)
     question_message_id: Mapped[int | None] = mapped_column(BigInteger)
     timer_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    score_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # how the turn ended: scored | no_answer | unfinished (only scored turns are ranked)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    answer_parts: Mapped[list[Any] | None] = mapped_column(JSON)  # answer, then each reply
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
