@@ -7,11 +7,12 @@ evidence in the text, so feedback can quote the words that earned each tick.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.engine.model import Point, Question
-from bot.engine.text import clause_bounds, normalise
+from bot.engine.text import clause_bounds, clause_prefix, last_words, normalise
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,21 @@ class Coverage:
         return bool(self.quote)
 
 
-def point_coverage(point: Point, text: str) -> str:
-    """The clause that shows the point ('' when fewer than `min_hits` patterns match)."""
+def point_coverage(
+    point: Point, text: str, negation: re.Pattern[str] | None = None, window: int = 8
+) -> str:
+    """The clause that shows the point ('' when fewer than `min_hits` patterns match).
+
+    With `negation`, a match negated in its clause does not count: "which was not on me"
+    owns nothing, "we never ran a holdout" validates nothing (two negations cancel).
+    """
     clean = normalise(text)
-    hits = [m for m in (p.search(clean) for p in point.evidence) if m is not None]
+    lower = clean.lower()
+    hits = [
+        m
+        for m in (_first_affirmed(p, clean, lower, negation, window) for p in point.evidence)
+        if m is not None
+    ]
     if len(hits) < point.min_hits:
         return ""
     first = min(hits, key=lambda m: m.start())
@@ -38,12 +50,46 @@ def point_coverage(point: Point, text: str) -> str:
     return clean[begin:end].strip(" ,;:.\n") or first.group(0)
 
 
-def cover(question: Question, texts: Iterable[str]) -> list[Coverage]:
-    """Coverage of every point over the given texts (the first text that shows it wins)."""
+def _first_affirmed(
+    pattern: re.Pattern[str],
+    clean: str,
+    lower: str,
+    negation: re.Pattern[str] | None,
+    window: int,
+) -> re.Match[str] | None:
+    for m in pattern.finditer(clean):
+        if negation is None:
+            return m
+        before = last_words(clause_prefix(lower, m.start()), window)
+        if len(negation.findall(before)) % 2 == 0:
+            return m
+    return None
+
+
+def cover(
+    question: Question,
+    texts: Iterable[str],
+    negation_for: Callable[[str], tuple[re.Pattern[str], int] | None] | None = None,
+) -> list[Coverage]:
+    """Coverage of every point over the given texts (the first text that shows it wins).
+
+    `negation_for(text)` gives the negation pattern and window of the text's language.
+    """
     texts = [t for t in texts if t and t.strip()]
+    negations = [negation_for(t) if negation_for else None for t in texts]
     out: list[Coverage] = []
     for i, point in enumerate(question.points):
-        quote = next((q for q in (point_coverage(point, t) for t in texts) if q), "")
+        quote = next(
+            (
+                q
+                for q in (
+                    point_coverage(point, t, *(neg or (None, 8)))
+                    for t, neg in zip(texts, negations, strict=True)
+                )
+                if q
+            ),
+            "",
+        )
         out.append(Coverage(i, point, quote))
     return out
 

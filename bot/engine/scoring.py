@@ -72,6 +72,7 @@ def score_answer(
     analysis: Analysis,
     scoring: dict[str, tuple[str, ...]],
     points_share: float | None = None,
+    moot: tuple[str, ...] = (),
 ) -> Score:
     """Score one (possibly probed) answer by kind.
 
@@ -80,10 +81,27 @@ def score_answer(
     cannot buy a 2 or a 3.
     """
     if kind == "case":
-        return _score_case(analysis, scoring, points_share)
-    if kind == "behavioral":
-        return _score_star(analysis)
-    return _score_technical(analysis, points_share)
+        score = _score_case(analysis, scoring, points_share)
+    elif kind == "behavioral":
+        score = _score_star(analysis)
+    else:
+        score = _score_technical(analysis, points_share)
+    return _without_moot(score, moot, counted=kind == "technical")
+
+
+def _without_moot(score: Score, moot: tuple[str, ...], counted: bool) -> Score:
+    """Drop rubric lines the question makes moot (no "validation" line for a question that
+    asks for the test design itself); on a checklist they no longer count either."""
+    keep = tuple(
+        c
+        for c in score.checks
+        if not (CHECK_TAGS.get(c.key) and set(CHECK_TAGS[c.key]) <= set(moot))
+    )
+    if len(keep) == len(score.checks):
+        return score
+    if counted:
+        return Score(sum(c.ok for c in keep), len(keep), keep, score.level)
+    return Score(score.points, score.out_of, keep, score.level)
 
 
 def _any(analysis: Analysis, names: tuple[str, ...]) -> bool:

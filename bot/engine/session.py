@@ -11,6 +11,7 @@ a keyword now appears somewhere. "I don't remember", "ok" or "yes" close nothing
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -199,9 +200,13 @@ def judge(state: QuestionState, rules: Rules) -> Judgement:
                     )
         if credited:
             counted.append(analysis)
-    early = {c.index for c in cover(q, [first]) if c.covered}
+    def negation_for(text: str) -> tuple[re.Pattern[str], int]:
+        lang_rules = rules_for(rules, text, q.lang)
+        return lang_rules.negation, lang_rules.negation_window
+
+    early = {c.index for c in cover(q, [first], negation_for) if c.covered}
     replies = [strip_non_answers(r, rules) for r in state.parts[1:]]
-    points = cover(q, [first, *replies])
+    points = cover(q, [first, *replies], negation_for)
     late = frozenset(c.index for c in points if c.covered and c.index not in early)
     return Judgement(
         base,
@@ -252,7 +257,11 @@ def next_step(
     share = share_covered(list(verdict.points)) if q.points else None
     return Feedback(
         score=score_answer(
-            q.kind, verdict, dict(rules_for(rules, state.answer_text, q.lang).scoring), share
+            q.kind,
+            verdict,
+            dict(rules_for(rules, state.answer_text, q.lang).scoring),
+            share,
+            q.moot,
         ),
         first_tags=tuple(first),
         open_tags=verdict.open_tags,
