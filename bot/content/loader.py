@@ -375,7 +375,7 @@ def _numbers(path: Path, raw: Any, macros: Mapping[str, str]) -> NumberRoles | N
         return None
     if not isinstance(raw, dict) or not isinstance(raw.get("roles"), list):
         raise ContentError(path, "numbers needs 'token' and a list of 'roles'", line_of(raw))
-    token = _compile(path, "numbers.token", line_of(raw), raw.get("token"), macros)
+    token = _compile(path, "numbers.token", line_of(raw), str(raw.get("token") or ""), macros)
     roles: list[NumberRole] = []
     for item in raw["roles"]:
         line = line_of(item)

@@ -139,8 +139,7 @@ class PrivateChat:
             if theme_kind is not None and arg not in KINDS:  # /practice sql, /practice stats
                 await self.show(u, await practice.ask(u.repo, u.user, theme_kind, theme=arg))
                 return
-            kind = cast(Kind, arg) if arg in KINDS else None
-            await self.show(u, await practice.ask(u.repo, u.user, kind))
+            await self.show(u, await practice.ask(u.repo, u.user, arg if arg in KINDS else None))
 
     async def skip(self, update: Update, context: Context) -> None:
         async with update_unit(self.deps, update) as u:
