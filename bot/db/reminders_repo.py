@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -84,6 +84,50 @@ class ReminderQueries:
             .where(ReminderDelivery.id == delivery_id, Reminder.user_id == user_id)
         )
         return (await self.s.execute(stmt)).scalar()
+
+    async def snoozed_delivery(self, reminder_id: int) -> ReminderDelivery | None:
+        """The drill a snooze belongs to (the latest one snoozed)."""
+        stmt = (
+            select(ReminderDelivery)
+            .where(
+                ReminderDelivery.reminder_id == reminder_id, ReminderDelivery.status == "snoozed"
+            )
+            .order_by(ReminderDelivery.id.desc())
+            .limit(1)
+        )
+        return (await self.s.execute(stmt)).scalar()
+
+    async def deliveries_of_question(
+        self, reminder_id: int, question_id: str | None, since: datetime
+    ) -> Sequence[ReminderDelivery]:
+        """Messages of one drill: the first one and its resend after a snooze."""
+        stmt = select(ReminderDelivery).where(
+            ReminderDelivery.reminder_id == reminder_id,
+            ReminderDelivery.question_id == question_id,
+            ReminderDelivery.due_at >= since,
+        )
+        return (await self.s.execute(stmt)).scalars().all()
+
+    async def drills_to_redraw(self, limit: int) -> Sequence[tuple[ReminderDelivery, User]]:
+        """Sent drills whose message does not show their state yet (answered from a button
+        another handler owns, or asked again after a snooze)."""
+        stmt = (
+            select(ReminderDelivery, User)
+            .join(Reminder, Reminder.id == ReminderDelivery.reminder_id)
+            .join(User, User.id == Reminder.user_id)
+            .where(
+                ReminderDelivery.message_id.is_not(None),
+                ReminderDelivery.status.in_(("answered", "skipped", "snoozed", "resent")),
+                or_(
+                    ReminderDelivery.shown.is_(None),
+                    ReminderDelivery.shown != ReminderDelivery.status,
+                ),
+                User.chat_id.is_not(None),
+                User.blocked_at.is_(None),
+            )
+            .limit(limit)
+        )
+        return [(d, u) for d, u in (await self.s.execute(stmt)).all()]
 
     async def disable_reminders_for_chat(self, chat_id: int, reason: str) -> None:
         users = select(User.id).where(User.chat_id == chat_id).scalar_subquery()

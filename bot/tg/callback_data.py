@@ -55,7 +55,7 @@ def decode(data: str | None) -> Button | None:
     action, arg = m.groups()
     if action == "kind" and arg not in KINDS:
         return None
-    if action == "rset" and not re.fullmatch(r"t\d{4}|d(?:all|wk)|off", arg):
+    if action == "rset" and not re.fullmatch(r"t\d{4}|d(?:all|wk|we)|off", arg):
         return None
     if action == "lang" and arg not in LANGS:
         return None

@@ -28,6 +28,7 @@ from bot.services.rounds import RoundService, TurnSummary
 from bot.texts import Texts
 from bot.tg.callback_data import Button, decode
 from bot.tg.messages import inline_keyboard
+from bot.tg.reminders import record_drill_message
 from bot.tg.unit import Deps, Outgoing, chat_job_unit, group_unit
 
 log = logging.getLogger(__name__)
@@ -497,6 +498,9 @@ async def record_message_ref(repo: Repo, ref: str, message_id: int) -> None:
     """Outbox hook: remember the ids of question and timer messages for later replies/edits."""
     kind, _, raw = ref.partition(":")
     if not raw.isdigit():
+        return
+    if kind == "drill":
+        await record_drill_message(repo, int(raw), message_id)
         return
     if kind == "question":
         turn = await repo.s.get(RoundTurn, int(raw))

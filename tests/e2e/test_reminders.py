@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,44 +86,162 @@ async def test_two_time_zones_get_drills_at_their_own_eight(tg: FakeTelegram, cl
     assert tg.plain(probe).startswith("Follow-up:")
 
 
-async def test_snooze_and_skip(tg: FakeTelegram, clocked: Any) -> None:
+def buttons(message: dict[str, Any]) -> list[str]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [b["text"] for row in rows for b in row]
+
+
+def press_stale(tg: FakeTelegram, user: dict[str, Any], sent: dict[str, Any], label: str) -> None:
+    """Press a button of the message as it was first sent (a second phone, a double tap)."""
+    message = sent["message"]
+    [data] = [
+        b["callback_data"]
+        for row in message["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == label
+    ]
+    query_id = f"stale-{len(tg.callback_queries)}"
+    tg.callback_queries[query_id] = {
+        "answered": False,
+        "created": time.monotonic(),
+        "user": user,
+        "data": data,
+        "chat_id": message["chat"]["id"],
+        "message_id": message["message_id"],
+    }
+    tg.push_update(
+        {
+            "callback_query": {
+                "id": query_id,
+                "from": user,
+                "message": message,
+                "chat_instance": "stale",
+                "data": data,
+            }
+        }
+    )
+
+
+async def pop_up(tg: FakeTelegram, seen: int) -> str:
+    await tg.wait_for(lambda: len(tg.callback_answers) > seen)
+    return str(tg.callback_answers[seen].get("text") or "")
+
+
+async def test_snooze_skip_answer_on_one_drill(tg: FakeTelegram, clocked: Any) -> None:
+    """One drill: snooze edits it, a second snooze and a skip-after-answer are refused, the
+    snoozed question comes back as the same question with an honest label, and answering
+    it cancels everything (no third copy an hour later)."""
     _, clock = clocked
     cy = person(tg, 21, "Cy")
     await say(tg, cy, "/timezone Asia/Shanghai")
     await say(tg, cy, "/remind 07:00")
-    clock.set(datetime(2026, 11, 26, 23, 0, 1, tzinfo=UTC))
+    clock.set(datetime(2026, 11, 26, 23, 0, 1, tzinfo=UTC))  # 07:00 in Shanghai
     [drill] = await tg.wait_sent(21)
+    question = tg.plain(drill).splitlines()[-2]
+    clock.set(datetime(2026, 11, 26, 23, 5, 0, tzinfo=UTC))  # 07:05
     tg.press(cy, drill, text="Snooze 1 h")
-    await tg.wait_for(
-        lambda: any(
-            c.get("text") == "Snoozed — I'll ask again in an hour." for c in tg.callback_answers
-        )
-    )
-    clock.set(datetime(2026, 11, 26, 23, 59, 0, tzinfo=UTC))
-    await asyncio.sleep(0.6)
-    assert len(drills(tg, 21)) == 1
-    clock.set(datetime(2026, 11, 27, 0, 0, 2, tzinfo=UTC))
+    assert await pop_up(tg, 0) == "Snoozed until 08:05."
+    await tg.wait_for(lambda: len(tg.edits) >= 1)
+    shown = tg.message(21, drill["message_id"])
+    assert shown is not None
+    assert "Snoozed until 08:05" in tg.plain(shown) and question in tg.plain(shown)
+    assert buttons(shown) == ["Answer now", "Skip today"]  # Snooze is gone
+    # pressing Snooze again on the stale keyboard (a second phone, a double tap): refused
+    press_stale(tg, cy, drill, "Snooze 1 h")
+    assert (await pop_up(tg, 1)).startswith("Already snoozed until 08:05")
+    assert len(tg.edits) == 1  # a refused press edits nothing
+
+    clock.set(datetime(2026, 11, 27, 0, 5, 2, tzinfo=UTC))  # 08:05: it comes back
     [again] = await tg.wait_sent(21)
-    assert tg.plain(again).startswith("☀️")
-    tg.press(cy, again, text="Skip today")
-    await tg.wait_for(
-        lambda: any(
-            c.get("text") == "Skipped for today. See you tomorrow." for c in tg.callback_answers
-        )
+    assert tg.plain(again).startswith("⏰ Your 07:00 drill, back after a snooze")
+    assert tg.plain(again).splitlines()[-2] == question  # the same question
+    await tg.wait_for(lambda: "sent again below" in tg.plain(tg.message(21, drill["message_id"])))
+    assert buttons(tg.message(21, drill["message_id"])) == []
+
+    tg.press(cy, again, text="Answer now")
+    [asked] = await tg.wait_sent(21)
+    assert question in tg.plain(asked)
+    await tg.wait_for(lambda: "Answered" in tg.plain(tg.message(21, again["message_id"])))
+    assert buttons(tg.message(21, again["message_id"])) == []
+    # Skip on the answered drill's old keyboard: refused, politely
+    press_stale(tg, cy, again, "Skip today")
+    assert await pop_up(tg, 3) == "You've already answered this drill."
+    clock.set(datetime(2026, 11, 27, 2, 0, 0, tzinfo=UTC))  # 10:00: nothing more today
+    await asyncio.sleep(0.8)
+    assert (
+        len(drills(tg, 21)) == 1
+        and sum("back after" in m for m in map(tg.plain, tg.sent_to(21))) == 1
     )
+
+
+async def test_skip_then_snooze_is_refused_and_tomorrow_comes(
+    tg: FakeTelegram, clocked: Any
+) -> None:
+    _, clock = clocked
+    di = person(tg, 22, "Di")
+    await say(tg, di, "/timezone UTC+8")
+    await say(tg, di, "/remind 07:00")
+    clock.set(datetime(2026, 11, 26, 23, 0, 1, tzinfo=UTC))
+    [drill] = await tg.wait_sent(22)
+    tg.press(di, drill, text="Skip today")
+    assert await pop_up(tg, 0) == "Skipped for today. See you tomorrow."
+    await tg.wait_for(lambda: len(tg.edits) >= 1)
+    shown = tg.message(22, drill["message_id"])
+    assert "Skipped today. Next drill: Sat 28 Nov, 07:00" in tg.plain(shown)
+    assert buttons(shown) == ["Answer now"]
+    press_stale(tg, di, drill, "Snooze 1 h")
+    assert (await pop_up(tg, 1)).startswith("You skipped this drill today")
     clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
     await asyncio.sleep(0.6)
-    assert len(drills(tg, 21)) == 2
+    assert len(drills(tg, 22)) == 1
     clock.set(datetime(2026, 11, 27, 23, 0, 1, tzinfo=UTC))  # next morning
-    await tg.wait_sent(21)
-    assert len(drills(tg, 21)) == 3
+    await tg.wait_sent(22)
+    assert len(drills(tg, 22)) == 2
+
+
+async def test_settings_pressed_three_times_stays_usable(tg: FakeTelegram, clocked: Any) -> None:
+    """/settings is edited in place, keeps its buttons, and a time change keeps the days."""
+    ed = person(tg, 23, "Ed")
+    await say(tg, ed, "/timezone Shanghai")
+    tg.send_text(ed, "/settings")
+    [settings] = await tg.wait_sent(23)
+    assert "Time zone: Asia/Shanghai (UTC+8)" in tg.plain(settings)
+    for n, label in enumerate(("09:00", "Mon–Fri", "07:00")):
+        current = tg.message(23, settings["message_id"])
+        assert current is not None
+        tg.press(ed, current, text=label)
+        await pop_up(tg, n)
+        await tg.wait_for(lambda n=n: len(tg.edits) >= n + 1)
+    final = tg.message(23, settings["message_id"])
+    assert final is not None
+    assert "Daily drill: 07:00 Mon–Fri · next Fri 27 Nov, 07:00" in tg.plain(final)
+    assert "✓ 07:00" in buttons(final) and "✓ Mon–Fri" in buttons(final)
+    assert len(buttons(final)) == 8  # still every button
+    assert len(tg.sent_to(23)) == 2  # edited in place, no new messages
+    # the same choice again: a pop-up, no edit (Telegram would reject "not modified")
+    tg.press(ed, final, text="✓ 07:00")
+    assert await pop_up(tg, 3) == "Already set that way."
+    await asyncio.sleep(0.3)
+    assert len(tg.edits) == 3 and not [c for c in tg.calls if c.status == 400]
+    # typing a new time keeps the days too
+    assert "07:45 Mon–Fri" in await say(tg, ed, "/remind 7.45")
+    bare = await say(tg, ed, "/timezone")
+    assert "Your time zone: Asia/Shanghai (UTC+8)" in bare and "06:00" in bare
+
+
+async def test_timezone_gmt_plus_8_means_east(tg: FakeTelegram, clocked: Any) -> None:
+    fa = person(tg, 24, "Fa")
+    reply = await say(tg, fa, "/timezone GMT+8")  # T0 is 22:00 UTC: 06:00 at UTC+8
+    assert "Time zone: UTC+8" in reply and "06:00" in reply and "daylight saving" in reply
+    assert "06:00" in await say(tg, fa, "/timezone 杭州")
+    assert "06:00" in await say(tg, fa, "/timezone China")
 
 
 async def test_bad_input_shows_examples(tg: FakeTelegram, clocked: Any) -> None:
     di = person(tg, 31, "Di")
     assert "/remind 08:00" in await say(tg, di, "/remind 25:00")
     assert "mon-fri" in await say(tg, di, "/remind 8am funday")
-    assert "/timezone Asia/Shanghai" in await say(tg, di, "/timezone Atlantis")
+    assert "/timezone UTC+8" in await say(tg, di, "/timezone Atlantis")
     assert "/remind 08:00" in await say(tg, di, "/remind")
     assert "Reminders are off" in await say(tg, di, "/remind off")
     settings = await say(tg, di, "/settings")
