@@ -22,6 +22,8 @@ WARN_BEFORE = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class TurnSummary:
+    """How a turn ended; only a `scored` turn has a bot score and counts in the leaderboard."""
+
     candidate: str
     kind: str
     bot_points: int
@@ -30,10 +32,25 @@ class TurnSummary:
     first_tags: list[str]
     open_tags: list[str]
     next_candidate: str | None
+    outcome: str = "scored"  # scored | no_answer | unfinished
+    feedback: Feedback | None = None
 
     @property
     def panel_mean(self) -> float | None:
         return statistics.mean(self.votes) if self.votes else None
+
+
+@dataclass(frozen=True)
+class Board:
+    """One leaderboard row: scored turns of one kind, bot and panel on their own scales."""
+
+    name: str
+    kind: str
+    turns: int
+    bot_mean: float
+    bot_top: int
+    panel_mean: float | None
+    panel_votes: int
 
 
 class RoundService:
@@ -172,6 +189,11 @@ class RoundService:
         self, r: Round, turn: RoundTurn, text: str, now: datetime, message_id: int | None = None
     ) -> None:
         turn.answer_text = (turn.answer_text + "\n" + text).strip()
+        parts = list(turn.answer_parts or [])
+        index = len(turn.probe_tags or [])  # after a follow-up, replies are a new part
+        parts.extend("" for _ in range(index + 1 - len(parts)))
+        parts[index] = (parts[index] + "\n" + text).strip()
+        turn.answer_parts = parts
         turn.last_message_id = message_id or turn.last_message_id
         turn.last_fragment_at = now
         turn.pending_text = True
@@ -188,7 +210,7 @@ class RoundService:
         rules = self.content.rules  # each answer is read in the language it is written in
         state = QuestionState(
             question=q,
-            parts=[turn.answer_text],
+            parts=_parts(turn),
             probes=[Probe("", t, "") for t in turn.probe_tags or []],
             first_tags=turn.first_tags,
         )
@@ -208,7 +230,7 @@ class RoundService:
         q = self.question_of(turn)
         state = QuestionState(
             question=q,
-            parts=[turn.answer_text or ""],
+            parts=_parts(turn),
             probes=[Probe("", t, "") for t in turn.probe_tags or []],
             first_tags=turn.first_tags,
         )
@@ -232,9 +254,10 @@ class RoundService:
         r = await repo.s.get(Round, turn.round_id)
         if r is None or not 0 <= score <= self.max_score(r.kind):
             return "bad"
-        candidates = {m.tg_user_id for m in await self.members(repo, r, "candidate")}
-        if voter not in candidates:  # a waiting candidate may score without leaving the queue
-            await self.join(repo, r, voter, name, "panel")
+        members = {m.tg_user_id for m in await self.members(repo, r, "candidate")}
+        members |= {m.tg_user_id for m in await self.members(repo, r, "panel")}
+        if voter not in members:  # a stranger's vote is not silently made a panel seat
+            return "join"
         existing = (
             await repo.s.execute(
                 select(RoundVote).where(RoundVote.turn_id == turn.id, RoundVote.voter_id == voter)
@@ -251,20 +274,43 @@ class RoundService:
         return list((await repo.s.execute(stmt)).scalars())
 
     async def close_turn(self, repo: Repo, r: Round, turn: RoundTurn, now: datetime) -> TurnSummary:
-        if turn.phase != "scoring":
-            self.verdict(turn)
-        turn.phase, turn.ended_at = "done", now
+        """End the turn. No answer: `no_answer`; ended before the verdict (mid follow-up):
+        `unfinished`; neither is scored or ranked. Otherwise `scored`."""
+        if not (turn.answer_text or "").strip():
+            outcome = "no_answer"
+        elif turn.phase != "scoring":
+            outcome = "unfinished"
+        else:
+            outcome = "scored"
+        feedback = self.verdict(turn) if outcome != "no_answer" else None
+        if outcome != "scored":
+            turn.bot_points = turn.bot_out_of = None
+        turn.phase, turn.ended_at, turn.outcome = "done", now, outcome
         nxt = await self.next_candidate(repo, r)
         return TurnSummary(
             candidate=turn.candidate_name,
             kind=r.kind,
             bot_points=turn.bot_points or 0,
-            bot_out_of=turn.bot_out_of or 0,
-            votes=await self.votes(repo, turn),
+            bot_out_of=turn.bot_out_of or self.max_score(r.kind),
+            votes=await self.votes(repo, turn) if outcome == "scored" else [],
             first_tags=list(turn.first_tags or []),
             open_tags=list(turn.open_tags or []),
             next_candidate=nxt.name if nxt else None,
+            outcome=outcome,
+            feedback=feedback,
         )
+
+    async def voters(self, repo: Repo, r: Round, turn: RoundTurn) -> tuple[list[str], int]:
+        """Names of who voted on this turn, and how many panel seats can vote on it."""
+        names = {m.tg_user_id: m.name for m in await self.members(repo, r, "panel")}
+        names.update({m.tg_user_id: m.name for m in await self.members(repo, r, "candidate")})
+        stmt = select(RoundVote.voter_id).where(RoundVote.turn_id == turn.id).order_by(RoundVote.id)
+        voted = [names.get(v, "?") for v in (await repo.s.execute(stmt)).scalars()]
+        stmt2 = select(RoundVote.voter_id).where(RoundVote.turn_id == turn.id)
+        seats = {m.tg_user_id for m in await self.members(repo, r, "panel")}
+        seats |= set((await repo.s.execute(stmt2)).scalars())  # a candidate who voted counts
+        seats.discard(turn.candidate_id)
+        return voted, len(seats)
 
     async def end_round(self, r: Round, now: datetime) -> None:
         r.status, r.closed_at = "closed", now
@@ -293,30 +339,42 @@ class RoundService:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def leaderboard(self, repo: Repo, chat_id: int) -> list[tuple[str, int, float, float]]:
-        """Per candidate: turns, mean bot score share, mean panel score share (0-1)."""
+    async def leaderboard(self, repo: Repo, chat_id: int) -> list[Board]:
+        """Scored turns only, per candidate and kind; ranked by the panel's mean where the
+        panel voted, then by the bot's, each as a share of its own maximum."""
         stmt = (
             select(Round.kind, RoundTurn)
             .join(RoundTurn, RoundTurn.round_id == Round.id)
             .where(Round.chat_id == chat_id, RoundTurn.phase == "done")
         )
-        rows: dict[str, list[tuple[float, float | None]]] = {}
+        rows: dict[tuple[str, str], list[tuple[float, list[int]]]] = {}
         for kind, turn in (await repo.s.execute(stmt)).all():
+            if (turn.outcome or "scored") != "scored" or turn.bot_points is None:
+                continue
             votes = await self.votes(repo, turn)
-            top = self.max_score(kind)
-            panel = statistics.mean(votes) / top if votes else None
-            rows.setdefault(turn.candidate_name, []).append(
-                ((turn.bot_points or 0) / (turn.bot_out_of or top), panel)
-            )
+            rows.setdefault((turn.candidate_name, kind), []).append((turn.bot_points, votes))
         out = []
-        for name, items in rows.items():
-            panels = [p for _, p in items if p is not None]
+        for (name, kind), items in rows.items():
+            votes = [v for _, vs in items for v in vs]
             out.append(
-                (
-                    name,
-                    len(items),
-                    statistics.mean(b for b, _ in items),
-                    statistics.mean(panels) if panels else 0.0,
+                Board(
+                    name=name,
+                    kind=kind,
+                    turns=len(items),
+                    bot_mean=statistics.mean(b for b, _ in items),
+                    bot_top=self.max_score(kind),
+                    panel_mean=statistics.mean(votes) if votes else None,
+                    panel_votes=len(votes),
                 )
             )
-        return sorted(out, key=lambda x: (-x[2], -x[1]))
+
+        def rank(b: Board) -> tuple[int, float, float, int]:
+            panel = (b.panel_mean or 0) / b.bot_top
+            return (b.panel_mean is None, -panel, -b.bot_mean / b.bot_top, -b.turns)
+
+        return sorted(out, key=rank)
+
+
+def _parts(turn: RoundTurn) -> list[str]:
+    """The answer, then each follow-up reply (older rows kept only the joined text)."""
+    return list(turn.answer_parts or []) or [turn.answer_text or ""]

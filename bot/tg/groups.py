@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import html
 import logging
-import math
-from datetime import datetime, timedelta
 from typing import Any, cast
 
 from telegram import CallbackQuery, ChatMember, Update
@@ -23,13 +20,16 @@ from telegram.ext import (
 
 from bot.db.models import Round, RoundTurn
 from bot.db.repo import Repo
-from bot.engine.model import KINDS, Kind, Probe
-from bot.services.rounds import RoundService, TurnSummary
+from bot.engine.model import KINDS, Kind
+from bot.services.rounds import RoundService
 from bot.texts import Texts
+from bot.tg import group_clock as clock
+from bot.tg import group_views as views
 from bot.tg.callback_data import Button, decode
-from bot.tg.messages import inline_keyboard
-from bot.tg.reminders import record_drill_message
-from bot.tg.unit import Deps, Outgoing, chat_job_unit, group_unit
+from bot.tg.group_clock import RoundClock, record_message_ref
+from bot.tg.unit import Deps, Outgoing, group_unit
+
+__all__ = ["GroupRounds", "record_message_ref"]  # app.py wires the outbox hook from here
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -48,15 +48,12 @@ PRIVATE_COMMANDS = (
 )
 
 
-def mention(user_id: int, name: str) -> str:
-    return f'<a href="tg://user?id={user_id}">{html.escape(name, quote=False)}</a>'
-
-
 class GroupRounds:
     """Handlers and the timer job of group mock rounds."""
 
     def __init__(self, deps: Deps, service: RoundService) -> None:
         self.deps, self.service = deps, service
+        self.clock = RoundClock(deps, service)
 
     def handlers(self) -> list[BaseHandler[Update, Any, Any]]:
         msg = filters.UpdateType.MESSAGE & GROUPS
@@ -69,6 +66,7 @@ class GroupRounds:
             CallbackQueryHandler(self.button, pattern=r"^v1:g"),
             MessageHandler(msg & filters.StatusUpdate.MIGRATE, self.migrated),
             MessageHandler(msg & filters.REPLY & filters.TEXT & ~filters.COMMAND, self.reply),
+            MessageHandler(msg & filters.TEXT & ~filters.COMMAND & ~filters.REPLY, self.stray),
             ChatMemberHandler(self.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
 
@@ -93,34 +91,13 @@ class GroupRounds:
     async def _lobby_text(self, repo: Repo, t: Texts, r: Round) -> str:
         cands = await self.service.members(repo, r, "candidate")
         panel = await self.service.members(repo, r, "panel")
-        nobody = str(t.raw("groups.nobody"))
-        return t.html(
-            "groups.lobby_html",
-            kind=t.raw(f"kinds.{r.kind}"),
-            minutes=r.minutes,
-            candidates=", ".join(m.name for m in cands) or nobody,
-            panel=", ".join(m.name for m in panel) or nobody,
-        )
+        return views.lobby_text(t, r, cands, panel)
 
-    def _lobby_keyboard(self, t: Texts, r: Round) -> dict[str, Any]:
-        rid = str(r.id)
-        return inline_keyboard(
-            [
-                [
-                    (str(t.raw("groups.buttons.candidate")), Button("gjoin", rid)),
-                    (str(t.raw("groups.buttons.panel")), Button("gpanel", rid)),
-                ],
-                [(str(t.raw("groups.buttons.start")), Button("gstart", rid))],
-            ]
-        )
-
-    def _score_keyboard(self, t: Texts, r: Round, turn: RoundTurn) -> dict[str, Any]:
-        top = self.service.max_score(r.kind)
-        return inline_keyboard(
-            [
-                [(str(n), Button("gvote", f"{turn.id}-{n}")) for n in range(top + 1)],
-                [(str(t.raw("groups.done_scoring")), Button("gsum", str(turn.id)))],
-            ]
+    async def _score_view(self, g: Outgoing, r: Round, turn: RoundTurn) -> tuple[str, Any]:
+        voted, of = await self.service.voters(g.repo, r, turn)
+        return (
+            views.score_text(g.t, r, turn, voted, of),
+            views.score_keyboard(g.t, r, turn, self.service.max_score(r.kind)),
         )
 
     # ---- commands ------------------------------------------------------------------------------
@@ -153,7 +130,7 @@ class GroupRounds:
                 return
             await g.say(
                 await self._lobby_text(g.repo, g.t, r),
-                self._lobby_keyboard(g.t, r),
+                views.lobby_keyboard(g.t, r),
             )
 
     async def endround(self, update: Update, context: Context) -> None:
@@ -174,12 +151,12 @@ class GroupRounds:
                 return
             r = await self.service.open_in_chat(g.repo, g.chat_id)
             if r is None:
-                await g.say(g.t.html("groups.usage_html"))
+                await g.say(g.t.html("groups.no_round_html"))
                 return
             if not allowed:
                 await g.say(g.t.html("groups.not_allowed"))
                 return
-            await self._finish_turn(g, r)
+            await self._finish_turn(g, r, ending=end)
             if end:
                 await self.service.end_round(r, g.now)
                 await g.say(g.t.html("groups.ended"))
@@ -194,18 +171,7 @@ class GroupRounds:
             if not rows:
                 await g.say(g.t.html("groups.leaderboard_empty"))
                 return
-            lines = [
-                g.t.html(
-                    "groups.leaderboard_row",
-                    rank=i + 1,
-                    name=name,
-                    turns=n,
-                    bot=round(bot * 100),
-                    panel=round(panel * 100),
-                )
-                for i, (name, n, bot, panel) in enumerate(rows[:15])
-            ]
-            await g.say(g.t.html("groups.leaderboard_html", rows="\n".join(lines)))
+            await g.say(views.leaderboard_text(g.t, rows))
 
     async def private_only(self, update: Update, context: Context) -> None:
         async with group_unit(self.deps, update) as g:
@@ -220,107 +186,34 @@ class GroupRounds:
             return False
         turn, q = started
         t = g.t
-        timing = (
-            t.html("groups.timing_prep", prep=r.prep_minutes, minutes=r.minutes)
-            if turn.phase == "prep"
-            else t.html("groups.timing_answer", minutes=r.minutes)
+        text = t.html(
+            "groups.turn_html",
+            name=turn.candidate_name,
+            kind=t.raw(f"kinds.{r.kind}"),
+            timing=views.timing(t, r),
+            question=q.text,
         )
+        text = views.with_mention(text, turn.candidate_id, turn.candidate_name)
+        await g.say(text, force_reply=True, ref=f"question:{turn.id}")
+        turn.timer_minute = clock.minutes_left(turn, g.now)  # what the timer shows: no edit yet
         await g.say(
-            t.html(
-                "groups.turn_html",
-                name=turn.candidate_name,
-                kind=t.raw(f"kinds.{r.kind}"),
-                timing=timing,
-                question=q.text,
-            ).replace(
-                html.escape(turn.candidate_name, quote=False),
-                mention(turn.candidate_id, turn.candidate_name),
-                1,
-            ),
-            force_reply=True,
-            ref=f"question:{turn.id}",
+            views.timer_text(t, turn, turn.timer_minute, first=True), ref=f"timer:{turn.id}"
         )
-        turn.timer_minute = _minutes_left(turn, g.now)  # what the timer shows: no edit yet
-        await g.say(self._timer_text(t, turn, g.now), ref=f"timer:{turn.id}")
         return True
 
-    def _timer_text(self, t: Texts, turn: RoundTurn, now: datetime) -> str:
-        return self._timer_text_at(t, turn, _minutes_left(turn, now))
-
-    def _timer_text_at(self, t: Texts, turn: RoundTurn, left: int) -> str:
-        phase = t.raw("groups.phase_prep" if turn.phase == "prep" else "groups.phase_answer")
-        if left <= 1:
-            return t.html("groups.timer_warn_html", phase=phase)
-        return t.html("groups.timer_html", phase=phase, left=left)
-
-    async def _finish_turn(self, g: Outgoing, r: Round) -> TurnSummary | None:
+    async def _finish_turn(self, g: Outgoing, r: Round, ending: bool = False) -> None:
         turn = await self.service.current_turn(g.repo, r)
         if turn is None:
-            return None
-        summary = await self.service.close_turn(g.repo, r, turn, g.now)
-        await g.say(self._summary_text(g.t, summary, r), self._after_keyboard(g.t, r, summary))
-        return summary
-
-    def _after_keyboard(self, t: Texts, r: Round, s: TurnSummary) -> dict[str, Any]:
-        row = [(str(t.raw("groups.end_button")), Button("gend", str(r.id)))]
-        if s.next_candidate:
-            row.insert(0, (str(t.raw("groups.start_next")), Button("gstart", str(r.id))))
-        return inline_keyboard([row])
-
-    def _summary_text(self, t: Texts, s: TurnSummary, r: Round) -> str:
-        if s.votes:
-            panel = t.html(
-                "groups.panel_votes",
-                mean=f"{s.panel_mean:.1f}",
-                n=len(s.votes),
-                low=min(s.votes),
-                high=max(s.votes),
-            )
-        else:
-            panel = str(t.raw("groups.panel_none"))
-
-        def tags(names: list[str]) -> str:
-            return ", ".join(str(t.raw(f"tags.{x}")) for x in names) or "—"
-
-        nxt = (
-            t.html("groups.next_html", name=s.next_candidate)
-            if s.next_candidate
-            else t.html("groups.no_next")
-        )
-        body = t.html(
-            "groups.summary_html",
-            name=s.candidate,
-            kind=t.raw(f"kinds.{r.kind}"),
-            bot=s.bot_points,
-            top=s.bot_out_of,
-            panel=panel,
-            gaps=tags(s.first_tags),
-            open=tags(s.open_tags),
-        )
-        return f"{body}\n{nxt}"
-
-    async def _after_answer(self, g: Outgoing, r: Round, turn: RoundTurn, step: object) -> None:
-        if isinstance(step, Probe):
-            text = g.t.html("groups.probe_html", name=turn.candidate_name, text=step.text)
-            text = text.replace(
-                html.escape(turn.candidate_name, quote=False),
-                mention(turn.candidate_id, turn.candidate_name),
-                1,
-            )
-            await g.say(
-                text, force_reply=True, reply_to=turn.last_message_id or turn.question_message_id
-            )
             return
-        await self._score_prompt(g, r, turn)
-
-    async def _score_prompt(self, g: Outgoing, r: Round, turn: RoundTurn) -> None:
-        scale = g.t.raw(
-            "groups.scale_behavioral" if r.kind == "behavioral" else "groups.scale_case"
-        )
-        await g.say(
-            g.t.html("groups.score_prompt_html", name=turn.candidate_name, scale=scale),
-            self._score_keyboard(g.t, r, turn),
-        )
+        await clock.stop_timer(g, turn)
+        summary = await self.service.close_turn(g.repo, r, turn, g.now)
+        if turn.score_message_id is not None and summary.outcome == "scored":
+            voted, of = await self.service.voters(g.repo, r, turn)
+            closed = views.score_text(g.t, r, turn, voted, of)
+            # the score buttons go: voting is over
+            await g.edit(turn.score_message_id, f"{closed}\n{g.t.html('groups.voting_closed')}")
+        text = views.summary_text(g.t, summary, r, ending=ending)
+        await g.say(text, None if ending else views.after_keyboard(g.t, r, summary))
 
     # ---- replies -------------------------------------------------------------------------------
     async def reply(self, update: Update, context: Context) -> None:
@@ -347,6 +240,27 @@ class GroupRounds:
                     )
                 return
             self.service.add_answer(r, turn, message.text or "", g.now, message.message_id)
+
+    async def stray(self, update: Update, context: Context) -> None:
+        """The candidate posted without replying: the answer would be lost. Say so, once."""
+        message = update.effective_message
+        user = update.effective_user
+        if message is None or user is None:
+            return
+        async with group_unit(self.deps, update) as g:
+            if g is None:
+                return
+            r = await self.service.open_in_chat(g.repo, g.chat_id)
+            turn = await self.service.current_turn(g.repo, r) if r else None
+            if turn is None or turn.phase not in ("prep", "answering", "probing"):
+                return
+            if user.id != turn.candidate_id or user.id in (turn.noticed or []):
+                return
+            turn.noticed = [*(turn.noticed or []), user.id]  # the candidate is told once
+            await g.say(
+                g.t.html("groups.reply_hint_html", name=turn.candidate_name),
+                reply_to=message.message_id,
+            )
 
     # ---- buttons -------------------------------------------------------------------------------
     async def button(self, update: Update, context: Context) -> None:
@@ -389,11 +303,18 @@ class GroupRounds:
         if data.action in ("gjoin", "gpanel"):
             role = "candidate" if data.action == "gjoin" else "panel"
             new = await self.service.join(g.repo, r, user_id, name or "?", role)
-            if new and query.message is not None:
+            turn = await self.service.current_turn(g.repo, r)
+            pressed = query.message.message_id if query.message is not None else None
+            if (
+                new
+                and pressed is not None
+                and turn is not None
+                and pressed == turn.score_message_id
+            ):
+                await g.edit(pressed, *await self._score_view(g, r, turn))
+            elif new and pressed is not None:
                 await g.edit(
-                    query.message.message_id,
-                    await self._lobby_text(g.repo, t, r),
-                    self._lobby_keyboard(t, r),
+                    pressed, await self._lobby_text(g.repo, t, r), views.lobby_keyboard(t, r)
                 )
             return str(t.raw("groups.joined" if new else "groups.already_joined"))
         if data.action == "gvote":
@@ -402,6 +323,8 @@ class GroupRounds:
             if turn is None or turn.round_id != r.id:
                 return str(t.raw("tg.forged_button"))
             result = await self.service.vote(g.repo, turn, user_id, name or "?", score)
+            if result == "ok" and turn.score_message_id is not None:  # a new name: "2 of 3"
+                await g.edit(turn.score_message_id, *await self._score_view(g, r, turn))
             return str(t.raw(f"groups.vote_{result}" if result != "bad" else "tg.forged_button"))
         if not manage_ok:
             return str(t.raw("groups.not_allowed"))
@@ -411,7 +334,7 @@ class GroupRounds:
         elif data.action == "gsum":
             await self._finish_turn(g, r)
         elif data.action == "gend":
-            await self._finish_turn(g, r)
+            await self._finish_turn(g, r, ending=True)
             await self.service.end_round(r, g.now)
             await g.say(t.html("groups.ended"))
         else:  # a private chat's action pressed in a group
@@ -448,65 +371,4 @@ class GroupRounds:
 
     # ---- the clock -----------------------------------------------------------------------------
     async def tick(self) -> None:
-        """Phase deadlines, minute timer edits, the 1-minute warning, quiet answers."""
-        now = self.deps.clock()
-        grace = timedelta(seconds=self.deps.settings.answer_grace_seconds)
-        async with self.deps.db.tx() as repo:
-            chats = {r.chat_id for r, _ in await self.service.live_turns(repo)}
-        for chat_id in chats:
-            async with self.deps.locks.get(chat_id), chat_job_unit(self.deps, chat_id) as g:
-                for r, turn in await self.service.live_turns(g.repo, chat_id):
-                    await self._tick_turn(g, r, turn, now, grace)
-
-    async def _tick_turn(
-        self, g: Outgoing, r: Round, turn: RoundTurn, now: datetime, grace: timedelta
-    ) -> None:
-        ends = turn.phase_ends_at
-        if turn.pending_text and turn.last_fragment_at and turn.last_fragment_at + grace <= now:
-            await self._after_answer(g, r, turn, self.service.evaluate(turn))
-            return
-        if ends is not None and now >= ends:
-            if turn.phase == "prep":
-                self.service.begin_answering(r, turn, now)
-                await g.say(
-                    g.t.html("groups.answer_now_html", name=turn.candidate_name),
-                    reply_to=turn.question_message_id,
-                )
-            else:
-                await g.say(g.t.html("groups.times_up"))
-                self.service.verdict(turn)
-                await self._score_prompt(g, r, turn)
-                return
-        if turn.timer_message_id is None or turn.phase_ends_at is None:
-            return
-        left = _minutes_left(turn, now)
-        if left == turn.timer_minute:  # one edit a minute keeps the group under its limit
-            return
-        shown = turn.timer_minute
-        turn.timer_minute = left
-        text = self._timer_text_at(g.t, turn, left)
-        # None: a new phase since the last edit. Telegram rejects an edit that changes nothing.
-        if shown is None or text != self._timer_text_at(g.t, turn, shown):
-            await g.edit(turn.timer_message_id, text)
-
-
-def _minutes_left(turn: RoundTurn, now: datetime) -> int:
-    return max(0, math.ceil(((turn.phase_ends_at or now) - now).total_seconds() / 60))
-
-
-async def record_message_ref(repo: Repo, ref: str, message_id: int) -> None:
-    """Outbox hook: remember the ids of question and timer messages for later replies/edits."""
-    kind, _, raw = ref.partition(":")
-    if not raw.isdigit():
-        return
-    if kind == "drill":
-        await record_drill_message(repo, int(raw), message_id)
-        return
-    if kind == "question":
-        turn = await repo.s.get(RoundTurn, int(raw))
-        if turn is not None:
-            turn.question_message_id = message_id
-    elif kind == "timer":
-        turn = await repo.s.get(RoundTurn, int(raw))
-        if turn is not None:
-            turn.timer_message_id = message_id
+        await self.clock.tick()

@@ -63,7 +63,8 @@ async def test_full_round_two_candidates(tg: FakeTelegram, world: Any, content: 
 
     tg.send_text(anna, "/mockround case 10", chat=group)
     [lobby] = await tg.wait_sent(-100)
-    assert "Mock round · Case · 10 min" in tg.plain(lobby)
+    assert "Mock round · Case · 10 min answers" in tg.plain(lobby)
+    assert "Each candidate: 5 min to prepare, then 10 min to answer" in tg.plain(lobby)
     tg.press(ben, lobby, text="I'm the candidate")
     tg.press(chloe, lobby, text="I'm the candidate")
     tg.press(dan, lobby, text="I'll score")
@@ -97,7 +98,22 @@ async def test_full_round_two_candidates(tg: FakeTelegram, world: Any, content: 
     clock.set(T0 + timedelta(seconds=30))
     [prompt] = await tg.wait_sent(-100)
     assert "Panel, score Ben" in tg.plain(prompt)
-    assert buttons(prompt) == ["0", "1", "2", "3", "Summary ▶"]
+    assert buttons(prompt) == ["0", "1", "2", "3", "I'll score", "Summary ▶"]
+    assert "3 — tailored, with a trade-off and a validation plan" in tg.plain(prompt)
+    assert "No votes yet" in tg.plain(prompt)
+    eli = tg.user(5, "Eli")
+    tg.set_member(group, eli)
+    tg.press(eli, prompt, text="2")  # not on the panel: asked to join first, no vote
+    await tg.wait_for(
+        lambda: any("Join the panel first" in str(c.get("text")) for c in tg.callback_answers)
+    )
+    tg.press(eli, prompt, text="I'll score")
+    await tg.wait_for(
+        lambda: (
+            "0 of 2 voted" in tg.plain(tg.message(-100, prompt["message_id"]))
+            or "No votes yet" in tg.plain(tg.message(-100, prompt["message_id"]))
+        )
+    )
     # votes: Dan votes twice (changed), Ben votes for himself (refused), a forged one
     tg.press(dan, prompt, text="2")
     tg.press(dan, prompt, text="3")
@@ -121,10 +137,17 @@ async def test_full_round_two_candidates(tg: FakeTelegram, world: Any, content: 
     wanted = {"Vote changed.", "You can't score your own answer.", "That button isn't one of mine."}
     await tg.wait_for(lambda: wanted <= set(answers()) and answers().count("Vote recorded.") >= 2)
 
+    await tg.wait_for(
+        lambda: "2 of 3 voted: Dan, Chloe" in tg.plain(tg.message(-100, prompt["message_id"]))
+    )
+    assert "3" not in tg.plain(tg.message(-100, prompt["message_id"])).split("voted:")[1][:12]
     tg.press(anna, prompt, text="Summary ▶")
     [summary] = await tg.wait_sent(-100)
     body = tg.plain(summary)
-    assert "Ben · Case · bot 3/3 · panel 2.5 (2 votes, 2–3)" in body
+    assert body.startswith("Ben · Case\nBot: 3/3") and "Panel: 2.5/3 (2 votes, 2–3)" in body
+    assert "✅" in body
+    closed_prompt = tg.message(-100, prompt["message_id"])
+    assert "Voting closed." in tg.plain(closed_prompt) and buttons(closed_prompt) == []
     assert "Next: Chloe." in body and buttons(summary) == ["Start next", "End round"]
 
     # Chloe's turn: she never answers; time runs out, the bot moves on
@@ -138,19 +161,22 @@ async def test_full_round_two_candidates(tg: FakeTelegram, world: Any, content: 
     [go] = await tg.wait_sent(-100)
     assert "Preparation is over" in tg.plain(go)
     clock.set(start + timedelta(minutes=15, seconds=2))
-    up, prompt2 = await tg.wait_sent(-100, count=2)
-    assert tg.plain(up) == "Time is up." and "Panel, score Chloe" in tg.plain(prompt2)
+    up, summary2 = await tg.wait_sent(-100, count=2)  # a no-show: told, not put to the panel
+    assert "Chloe, no answer reached me" in tg.plain(up) and "swipe left" in tg.plain(up)
+    assert "Chloe · Case · no answer — not scored or ranked." in tg.plain(summary2)
+    assert tg.plain(tg.message(-100, _timer2["message_id"])) == "⏱ Answer time is over."
 
     tg.send_text(anna, "/endround", chat=group)
-    summary2, ended = await tg.wait_sent(-100, count=2)
-    assert "Chloe · Case · bot 0/3 · panel no votes" in tg.plain(summary2)
+    [ended] = await tg.wait_sent(-100)
     assert "Round closed" in tg.plain(ended)
 
     tg.send_text(dan, "/leaderboard", chat=group)
     [board] = await tg.wait_sent(-100)
-    assert "1. Ben — 1 turn(s) · bot 100% · panel 83%" in tg.plain(board)
+    assert "ranked by the panel's score" in tg.plain(board)
+    assert "1. Ben · Case · 1 turn(s) · panel 2.5/3 · bot 3.0/3" in tg.plain(board)
+    assert "Chloe" not in tg.plain(board)
     # the timer was edited in place, never re-posted each tick
-    timers = [t for t in texts(tg, -100) if t.startswith(("⏱", "⚠️"))]
+    timers = [t for t in texts(tg, -100) if t.startswith(("⏱ Prep", "⏱ Answer", "⚠️"))]
     assert len(timers) == 2
     per_minute = [r for r in tg.sent_to(-100)]
     assert len(per_minute) < 25
@@ -220,3 +246,42 @@ async def test_anonymous_admin_can_end(tg: FakeTelegram, world: Any) -> None:
     }
     [closed] = await tg.wait_sent(-300)
     assert "Round closed" in tg.plain(closed)
+
+
+async def test_endround_mid_follow_up_and_a_stray_answer(
+    tg: FakeTelegram, world: Any, content: Content
+) -> None:
+    """The candidate first posts without replying (told once), then answers thinly; /endround
+    during the follow-up marks the turn unfinished: not scored, not on the leaderboard."""
+    _, clock = world
+    group = tg.group_chat(-400, "G4")
+    ann, bo = tg.user(31, "Ann"), tg.user(32, "Bo")
+    for u in (ann, bo):
+        tg.set_member(group, u)
+    tg.send_text(ann, "/endround", chat=group)
+    [none] = await tg.wait_sent(-400)
+    assert tg.plain(none).startswith("No round is open here.")
+    tg.send_text(ann, "/mockround behavioral 5", chat=group)
+    [lobby] = await tg.wait_sent(-400)
+    tg.press(bo, lobby, text="I'm the candidate")
+    await asyncio.sleep(0.3)
+    tg.press(ann, lobby, text="Start")
+    question, timer = await tg.wait_sent(-400, count=2)
+    assert "Answer: 5 min left" in tg.plain(timer)
+    tg.send_text(bo, "So at my last job we had a slow report", chat=group)  # not a reply
+    [hint] = await tg.wait_sent(-400)
+    assert "I only read replies" in tg.plain(hint) and hint["reply_to_message_id"]
+    tg.send_text(bo, "and I fixed it", chat=group)  # told once only
+    tg.send_text(bo, "We did it.", chat=group, reply_to=question)
+    await settle(tg)
+    clock.set(T0 + timedelta(seconds=30))
+    [probe] = await tg.wait_sent(-400)
+    assert "Bo, follow-up:" in tg.plain(probe)
+    tg.send_text(ann, "/endround", chat=group)
+    summary, ended = await tg.wait_sent(-400, count=2)
+    assert "Bo · Behavioral · unfinished" in tg.plain(summary)
+    assert "/endround" not in tg.plain(summary) and buttons(summary) == []
+    assert "Round closed" in tg.plain(ended)
+    tg.send_text(ann, "/leaderboard", chat=group)
+    [board] = await tg.wait_sent(-400)
+    assert "No finished turns yet" in tg.plain(board)
