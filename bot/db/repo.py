@@ -101,6 +101,15 @@ class Repo(DeliveryQueries, ReminderQueries):
         )
         return int((await self.s.execute(stmt)).scalar_one()) + 1
 
+    async def answered_before(self, aq: AskedQuestion) -> int:
+        """Questions of the same session scored before this one (skips do not count)."""
+        stmt = select(func.count(AskedQuestion.id)).where(
+            AskedQuestion.session_id == aq.session_id,
+            AskedQuestion.state == "done",
+            AskedQuestion.id < aq.id,
+        )
+        return int((await self.s.execute(stmt)).scalar_one())
+
     async def asked_question_ids(self, user_id: int, since: datetime | None = None) -> list[str]:
         """Question ids this user was asked, oldest first (for not repeating questions)."""
         stmt = (

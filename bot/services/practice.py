@@ -90,7 +90,7 @@ class PracticeService:
         probe = aq.probes[-1] if aq.probes else None
         return Turn(
             question=q,
-            number=aq.ordinal,
+            number=await repo.answered_before(aq) + 1,
             resumed=True,
             probe=Probe(probe.rule_id, probe.tag, probe.text) if probe else None,
         )
@@ -137,7 +137,7 @@ class PracticeService:
         )
         aq.answers, aq.probes = [], []
         await repo.add(aq)
-        return Turn(question=question, number=aq.ordinal, asked_id=aq.id)
+        return Turn(question=question, number=await repo.answered_before(aq) + 1, asked_id=aq.id)
 
     async def latest_asked_id(self, repo: Repo, user: User) -> int | None:
         """The newest asked question's id: buttons on older messages are stale."""
@@ -232,7 +232,8 @@ class PracticeService:
         if isinstance(step, Probe):
             await repo.add_probe(aq, step.rule_id, step.tag, step.text)
             aq.state = "probing"
-            return Turn(question=question, number=aq.ordinal, asked_id=aq.id, probe=step)
+            number = await repo.answered_before(aq) + 1
+            return Turn(question=question, number=number, asked_id=aq.id, probe=step)
         aq.state = "done"
         aq.finished_at = utcnow()
         await repo.add_feedback(
@@ -246,7 +247,8 @@ class PracticeService:
                 open_tags=list(step.open_tags),
             )
         )
-        return Turn(question=question, number=aq.ordinal, asked_id=aq.id, feedback=step)
+        number = await repo.answered_before(aq) + 1
+        return Turn(question=question, number=number, asked_id=aq.id, feedback=step)
 
     async def due_users(
         self, repo: Repo, now: datetime, grace: timedelta, wait: timedelta | None = None
