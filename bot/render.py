@@ -92,7 +92,7 @@ def _check_lines(t: Texts, fb: Feedback) -> list[str]:
     return lines
 
 
-def _point_lines(t: Texts, fb: Feedback, max_missed: int = 3) -> list[str]:
+def _point_lines(t: Texts, fb: Feedback, max_missed: int = 2) -> list[str]:
     if not fb.points:
         return []
     lines = [t.html("feedback.points_header_html")]
@@ -113,9 +113,10 @@ def _point_lines(t: Texts, fb: Feedback, max_missed: int = 3) -> list[str]:
 
 
 def _practise_next(t: Texts, fb: Feedback) -> str:
-    """The single most useful next step: the top missed point, else the top open gap."""
+    """The single most useful next step: the interviewer's question for the top missed
+    point (something to think through, not a repeat of the ❌ line), else the top gap."""
     if fb.missed_points:
-        return fb.missed_points[0].point.text
+        return fb.missed_points[0].point.follow_up
     if fb.open_tags:
         return str(t.raw(f"feedback.practise.{fb.open_tags[0]}"))
     if fb.score.level == "case_2":

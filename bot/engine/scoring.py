@@ -143,7 +143,11 @@ def _score_star(analysis: Analysis) -> Score:
     tags = set(analysis.tags)
     if "denies_failure" in tags:
         return Score(0, 5, (Check("owns_failure", False),), "star_denied")
-    number = analysis.signals.get("result_number") or analysis.signals.get("change_claim", "")
+    number = (
+        analysis.signals.get("result_number")
+        or analysis.signals.get("change_claim")
+        or analysis.signals.get("number.result", "")
+    )
     has_number = bool(number) and "missing_metric" not in tags
     checks = (
         Check("situation", analysis.words >= 25),
