@@ -46,8 +46,9 @@ def feedback(t: Texts, fb: Feedback) -> str:
     lines = [head]
     if fb.no_answer:
         lines.append(t.html("feedback.no_answer"))
-    lines.extend(_check_lines(t, fb))
-    lines.extend(_point_lines(t, fb))
+    seen: set[str] = set()  # each quote of the candidate's words is shown once
+    lines.extend(_check_lines(t, fb, seen))
+    lines.extend(_point_lines(t, fb, seen))
     # a gap already shown as a rubric line (met after a follow-up, or missing) is not
     # repeated below it: the message stays one phone screen
     shown = {tag for c in fb.score.checks for tag in CHECK_TAGS.get(c.key, ())}
@@ -69,14 +70,14 @@ def feedback(t: Texts, fb: Feedback) -> str:
     return "\n".join(lines)
 
 
-def _check_lines(t: Texts, fb: Feedback) -> list[str]:
+def _check_lines(t: Texts, fb: Feedback, seen: set[str]) -> list[str]:
     closed = set(fb.resolved_tags)
 
     # strongest first: met from the start, met after a follow-up, then the missing ones
     def order(c: Check) -> int:
         return 2 if not c.ok else int(bool(closed.intersection(CHECK_TAGS.get(c.key, ()))))
 
-    # a line met in a follow-up quotes the reply that closed it
+    # a line met in a follow-up quotes the reply that closed it; a quote is shown once
     reply_quote = {tag: c.quote for c in fb.closed for tag in (c.tag,)}
     lines = []
     for check in sorted(fb.score.checks, key=order):
@@ -86,13 +87,15 @@ def _check_lines(t: Texts, fb: Feedback) -> list[str]:
             (reply_quote[tag] for tag in CHECK_TAGS.get(check.key, ()) if tag in reply_quote),
             check.detail,
         )
-        detail = f" — “{html.escape(_quote(said, 50), quote=False)}”" if check.ok and said else ""
+        shown = _quote(said, 50) if check.ok and said else ""
+        detail = f" — “{html.escape(shown, quote=False)}”" if shown and shown not in seen else ""
+        seen.add(shown)
         later = f" <i>({t.html('feedback.after_followup')})</i>" if order(check) == 1 else ""
         lines.append(f"{mark} {label}{detail}{later}")
     return lines
 
 
-def _point_lines(t: Texts, fb: Feedback, max_missed: int = 2) -> list[str]:
+def _point_lines(t: Texts, fb: Feedback, seen: set[str], max_missed: int = 2) -> list[str]:
     if not fb.points:
         return []
     lines = [t.html("feedback.points_header_html")]
@@ -103,9 +106,11 @@ def _point_lines(t: Texts, fb: Feedback, max_missed: int = 2) -> list[str]:
                 if c.index in fb.late_points
                 else ""
             )
+            quote = _quote(c.quote, 50)
+            said = f" — “{html.escape(quote, quote=False)}”" if quote not in seen else ""
+            seen.add(quote)
             lines.append(
-                f"{t.raw('feedback.ok')} {html.escape(c.point.text, quote=False)} — "
-                f"“{html.escape(_quote(c.quote, 50), quote=False)}”{later}"
+                f"{t.raw('feedback.ok')} {html.escape(c.point.text, quote=False)}{said}{later}"
             )
     for c in fb.missed_points[:max_missed]:
         lines.append(f"{t.raw('feedback.point_missed')} {html.escape(c.point.text, quote=False)}")
