@@ -45,6 +45,7 @@ PRIVATE_COMMANDS = (
     "remind",
     "timezone",
     "settings",
+    "language",
 )
 
 
