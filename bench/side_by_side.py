@@ -1,9 +1,9 @@
 """Our bot against a bare PTB echo bot, side by side, on the same fake Bot API.
 
     python bench/side_by_side.py                 # full: 4 rounds per mode, A B A B
-    python bench/side_by_side.py --smoke         # seconds: one short round of each
+    python bench/side_by_side.py --smoke         # seconds: one short round of each, small scale
     python bench/side_by_side.py --profile       # cProfile of our bot under the closed loop
-    python bench/side_by_side.py --scale         # start-up and memory at 100k users / 1M answers
+    python bench/side_by_side.py --scale         # start-up, memory at 100k users / 1M answers
 
 A is `python -m bot run` (fresh SQLite, grace 30 s so `/done` sends each answer), B is
 `bench/echo_bot.py` (PTB 22 with the same `SmoothLimiter`). Each round starts a fresh fake
@@ -355,12 +355,12 @@ def main() -> None:
     args = ap.parse_args()
     if args.smoke:
         args.rounds, args.seconds, args.users, args.paced_users = 1, 3.0, 10, 6
-    if args.scale:
+    if args.scale or args.smoke:
         from bench.scale_startup import main as scale_main
 
-        scale_main()
-        return
-    asyncio.run(profile(args) if args.profile else side_by_side(args))
+        scale_main(["--users", "2000", "--answers", "20000", "--idle", "1"] if args.smoke else [])
+    if not args.scale:
+        asyncio.run(profile(args) if args.profile else side_by_side(args))
 
 
 if __name__ == "__main__":

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import OutboxMessage, Reminder, TgUpdate, User, utcnow
+
+# Outbox rows are never loaded as objects in a transaction that updates them: skipping the
+# ORM's session synchronisation spares it evaluating every WHERE clause in Python.
+PLAIN = {"synchronize_session": False}
+
+
+@dataclass(frozen=True)
+class Leased:
+    """An outbox row this process holds for sending (plain values, no ORM object)."""
+
+    id: int
+    chat_id: int
+    method: str
+    payload: dict[str, Any]
+    attempts: int
 
 
 class DeliveryQueries:
@@ -77,18 +93,24 @@ class DeliveryQueries:
         return (await self.s.execute(stmt)).scalars().all()
 
     async def claim_update(
-        self, update_id: int, chat_id: int | None, payload: dict[str, Any], now: datetime
+        self,
+        update_id: int,
+        chat_id: int | None,
+        payload: dict[str, Any] | Callable[[], dict[str, Any]],
+        now: datetime,
     ) -> bool:
         """Mark an update processed inside the caller's transaction. False if it already was.
 
         The claim commits together with everything the handler changes, so a crash before
         the commit leaves the update pending (replayed at start) and a crash after it
-        leaves it done (never processed twice).
+        leaves it done (never processed twice). `payload` may be a function: it is only
+        needed for an update the intake never stored, so it is built only then.
         """
         stmt = (
             update(TgUpdate)
             .where(TgUpdate.update_id == update_id, TgUpdate.status == "pending")
             .values(status="done", processed_at=now)
+            .execution_options(**PLAIN)
         )
         result: CursorResult[Any] = await self.s.execute(stmt)  # type: ignore[assignment]
         if result.rowcount == 1:
@@ -98,7 +120,7 @@ class DeliveryQueries:
                 {
                     "update_id": update_id,
                     "chat_id": chat_id,
-                    "payload": payload,
+                    "payload": payload() if callable(payload) else payload,
                     "status": "done",
                     "received_at": now,
                     "processed_at": now,
@@ -118,6 +140,7 @@ class DeliveryQueries:
             update(TgUpdate)
             .where(TgUpdate.update_id == update_id, TgUpdate.status == "pending")
             .values(status=status, processed_at=now, error=error[:2000] if error else None)
+            .execution_options(**PLAIN)
         )
         return result.rowcount == 1
 
@@ -151,31 +174,44 @@ class DeliveryQueries:
 
     async def lease_next(
         self, chat_id: int, now: datetime, lease: timedelta, owner: str | None = None
-    ) -> OutboxMessage | None:
+    ) -> Leased | None:
         """Take the chat's oldest pending message for sending, unless another sender has it.
 
         Strict order per chat: while the oldest message waits (backoff, lease), later ones
-        wait too.
+        wait too. One statement: UPDATE … WHERE id = (the oldest) … RETURNING.
         """
-        stmt = (
-            select(OutboxMessage)
+        oldest = (
+            select(OutboxMessage.id)
             .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
             .order_by(OutboxMessage.id)
             .limit(1)
+            .scalar_subquery()
         )
-        row = (await self.s.execute(stmt)).scalar()
-        if row is None or row.next_attempt_at > now:
-            return None
         free = or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now)
-        result: CursorResult[Any] = await self.s.execute(  # type: ignore[assignment]
+        stmt = (
             update(OutboxMessage)
-            .where(and_(OutboxMessage.id == row.id, OutboxMessage.status == "pending", free))
+            .where(OutboxMessage.id == oldest, OutboxMessage.next_attempt_at <= now, free)
             .values(lease_until=now + lease, lease_owner=owner, attempts=OutboxMessage.attempts + 1)
+            .returning(
+                OutboxMessage.id,
+                OutboxMessage.method,
+                OutboxMessage.payload,
+                OutboxMessage.attempts,
+            )
+            .execution_options(**PLAIN)
         )
-        if result.rowcount != 1:
+        row = (await self.s.execute(stmt)).one_or_none()
+        if row is None:
             return None
-        await self.s.refresh(row)
-        return row
+        return Leased(int(row[0]), chat_id, str(row[1]), dict(row[2]), int(row[3]))
+
+    async def outbox_has_pending(self, chat_id: int) -> bool:
+        stmt = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
+            .limit(1)
+        )
+        return (await self.s.execute(stmt)).first() is not None
 
     async def take_over_leases(self, owner: str) -> int:
         """Free every lease held by another process: in single-process polling a fresh start
@@ -224,6 +260,7 @@ class DeliveryQueries:
                 lease_until=None,
                 lease_owner=None,
             )
+            .execution_options(**PLAIN)
         )
 
     async def outbox_move(self, row_id: int, chat_id: int) -> None:

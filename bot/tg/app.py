@@ -117,6 +117,7 @@ def build_application(
         practice=PracticeService(content, max_probes=settings.max_probes),
         clock=clock,
         locks=locks,
+        intake=bot.intake,
     )
     reminders = ReminderChat(deps, ReminderService(content))
     groups = GroupRounds(deps, RoundService(content, max_probes=settings.max_probes))
@@ -206,7 +207,7 @@ def _finish_unhandled(
     db: Database, clock: Callable[[], datetime], bot: DurableBot
 ) -> Callable[..., Any]:
     async def finish(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        if bot.intake.is_stub(update.update_id):  # set aside or ignored on arrival
+        if bot.intake.settled(update.update_id):  # set aside, ignored, or claimed already
             return
         async with db.tx() as repo:
             await repo.finish_update(update.update_id, clock())

@@ -103,8 +103,14 @@ class Intake:
         self.handled = handled
         self._stubs: set[int] = set()
 
-    def is_stub(self, update_id: int) -> bool:
-        """True (once) for the bare id handed to PTB in place of a finished update."""
+    def settle(self, update_id: int) -> None:
+        """A handler has finished this update in the database (claimed, or found done)."""
+        self._stubs.add(update_id)
+
+    def settled(self, update_id: int) -> bool:
+        """True (once) for an update already finished: the bare id handed to PTB in place of
+        one set aside or ignored on arrival, or one a handler settled. The catch-all handler
+        then spares a transaction that would change nothing."""
         if update_id in self._stubs:
             self._stubs.discard(update_id)
             return True

@@ -27,6 +27,7 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.db.delivery import Leased
 from bot.db.repo import Repo
 from bot.services.database import Database
 from bot.tg.pace import ChatPace
@@ -92,12 +93,47 @@ class OutboxSender:
             log.info("took over %d outbox lease(s) of the previous process", freed)
         return freed
 
-    async def flush(self, chat_id: int) -> None:
-        """Send the chat's pending messages in order until one has to wait."""
+    def busy(self, chat_id: int) -> bool:
+        """A flush of the chat is under way (it will see rows committed before it ends)."""
+        lock = self._sending.get(chat_id)
+        return lock is not None and lock.locked()
+
+    async def next_due(self, repo: Repo, chat_id: int) -> Leased | None:
+        """Lease the chat's next row inside the caller's transaction, if it may go now.
+
+        Called by the transaction that queued a reply (so sending needs no transaction of
+        its own) and by the one that marks the previous reply sent. When the chat is at
+        Telegram's pace, a pending row is left for a timer at the moment its window opens.
+        """
+        while True:
+            wait = self.pace.wait(chat_id)
+            if wait > 0:
+                if await repo.outbox_has_pending(chat_id):
+                    self._flush_later(chat_id, wait)
+                return None
+            now = self.clock()
+            row = await repo.lease_next(chat_id, now, LEASE, self.owner)
+            if row is None or row.method != "editMessageText":
+                return row
+            message_id = int(row.payload["message_id"])
+            if not _unchanged(row.payload, await repo.message_content(chat_id, message_id)):
+                return row
+            # Telegram rejects an edit that changes nothing: it is already done
+            await repo.outbox_done(row.id, "sent", now, message_id=message_id)
+
+    async def flush(self, chat_id: int, leased: Leased | None = None) -> None:
+        """Send the chat's pending messages in order until one has to wait.
+
+        `leased`: the chat's next row, already leased by the caller's committed transaction.
+        """
         lock = self._sending.setdefault(chat_id, asyncio.Lock())
         async with lock:
-            while await self._send_next(chat_id):
-                pass
+            row = leased
+            if row is None:
+                async with self.db.tx() as repo:
+                    row = await self.next_due(repo, chat_id)
+            while row is not None:
+                row = await self._send(row)
 
     async def flush_due(self) -> None:
         async with self.db.tx() as repo:
@@ -119,56 +155,48 @@ class OutboxSender:
 
         self._later[chat_id] = loop.call_later(delay, fire)
 
-    async def _send_next(self, chat_id: int) -> bool:
-        wait = self.pace.wait(chat_id)
-        if wait > 0:
-            self._flush_later(chat_id, wait)
-            return False
-        now = self.clock()
-        async with self.db.tx() as repo:
-            row = await repo.lease_next(chat_id, now, LEASE, self.owner)
-            if row is None:
-                return False
-            row_id, method, payload, attempts = row.id, row.method, dict(row.payload), row.attempts
-            if method == "editMessageText" and _unchanged(
-                payload, await repo.message_content(chat_id, int(payload["message_id"]))
-            ):  # Telegram rejects an edit that changes nothing: it is already done
-                await repo.outbox_done(row_id, "sent", now, message_id=payload["message_id"])
-                return True
+    async def _send(self, row: Leased) -> Leased | None:
+        """Send one leased row and record the outcome; the chat's next row when it may go now.
+
+        Marking a row sent and leasing the next is one transaction: a reply costs one
+        transaction here, and the next is never sent before the previous one is recorded
+        (the window stays one message).
+        """
+        chat_id, method, payload = row.chat_id, row.method, row.payload
         try:
             message_id = await self._call(chat_id, method, payload)
         except ChatMigrated as exc:  # the group became a supergroup: follow it
             async with self.db.tx() as repo:
-                await repo.outbox_move(row_id, exc.new_chat_id)
-            return False
+                await repo.outbox_move(row.id, exc.new_chat_id)
+            return None
         except Forbidden as exc:
             log.info("chat %s blocked the bot: %s", chat_id, exc.message)
             async with self.db.tx() as repo:
-                await repo.outbox_done(row_id, "blocked", self.clock(), error=exc.message)
+                await repo.outbox_done(row.id, "blocked", self.clock(), error=exc.message)
                 await repo.mark_chat_blocked(chat_id, self.clock())
-            return False
+            return None
         except BadRequest as exc:
             # Telegram will never accept this message; keep the row for inspection. An edit
             # of a message someone deleted (or a too old one) is routine, a send is not.
             level = logging.WARNING if method == "editMessageText" else logging.ERROR
-            log.log(level, "outbox %s to %s rejected: %s", row_id, chat_id, exc.message)
+            log.log(level, "outbox %s to %s rejected: %s", row.id, chat_id, exc.message)
             async with self.db.tx() as repo:
-                await repo.outbox_done(row_id, "failed", self.clock(), error=exc.message)
-            return True
+                await repo.outbox_done(row.id, "failed", self.clock(), error=exc.message)
+                return await self.next_due(repo, chat_id)
         except RetryAfter as exc:
-            await self._retry(row_id, _seconds(exc.retry_after), f"429 retry after {exc}")
-            return False
+            await self._retry(row.id, _seconds(exc.retry_after), f"429 retry after {exc}")
+            return None
         except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, connection errors
-            await self._retry(row_id, min(2.0 ** (attempts - 1), MAX_BACKOFF), str(exc))
-            return False
+            await self._retry(row.id, min(2.0 ** (row.attempts - 1), MAX_BACKOFF), str(exc))
+            return None
         if method != "editMessageText":
             self.pace.sent(chat_id)
         async with self.db.tx() as repo:
-            await repo.outbox_done(row_id, "sent", self.clock(), message_id=message_id)
+            await repo.outbox_done(row.id, "sent", self.clock(), message_id=message_id)
             ref = payload.get("ref")
             if ref and message_id is not None and self.on_sent is not None:
                 await self.on_sent(repo, str(ref), message_id)
-        return True
+            return await self.next_due(repo, chat_id)
 
     async def _retry(self, row_id: int, delay: float, error: str) -> None:
         log.warning("outbox %s: %s; retrying in %.1fs", row_id, error, delay)

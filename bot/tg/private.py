@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any, cast
 
@@ -34,6 +37,7 @@ from bot.tg.unit import Deps, Unit, job_unit, update_unit
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 PRIVATE = filters.ChatType.PRIVATE
+TYPING_AFTER = 1.0  # seconds: a reply slower than this shows "typing" meanwhile
 NON_TEXT = (
     filters.Sticker.ALL
     | filters.VOICE
@@ -56,6 +60,7 @@ class PrivateChat:
     def __init__(self, deps: Deps, reminders: ReminderChat | None = None) -> None:
         self.deps = deps
         self.reminders = reminders
+        self._typing_tasks: set[asyncio.Task[None]] = set()
 
     def handlers(self) -> list[BaseHandler[Update, Any, Any]]:
         new_msg = filters.UpdateType.MESSAGE & PRIVATE
@@ -157,9 +162,10 @@ class PrivateChat:
 
     async def done(self, update: Update, context: Context) -> None:
         chat = update.effective_chat
-        if chat is not None:
-            await self._typing(chat.id)  # before the transaction: no network inside it
-        async with update_unit(self.deps, update) as u:
+        async with (
+            self._typing_if_slow(chat.id if chat else None),
+            update_unit(self.deps, update) as u,
+        ):
             if u is None:
                 return
             turn = await self.deps.practice.submit(u.repo, u.user)
@@ -324,14 +330,37 @@ class PrivateChat:
             chat_id = (await repo.user(user_id)).chat_id
         if chat_id is None:
             return
-        async with self.deps.locks.get(chat_id):
-            await self._typing(chat_id)
-            async with job_unit(self.deps, user_id) as u:
-                if u is None:
-                    return
-                turn = await self.deps.practice.submit(u.repo, u.user)
-                if turn is not None:
-                    await self.show(u, turn)
+        async with (
+            self.deps.locks.get(chat_id),
+            self._typing_if_slow(chat_id),
+            job_unit(self.deps, user_id) as u,
+        ):
+            if u is None:
+                return
+            turn = await self.deps.practice.submit(u.repo, u.user)
+            if turn is not None:
+                await self.show(u, turn)
+
+    @asynccontextmanager
+    async def _typing_if_slow(self, chat_id: int | None) -> AsyncIterator[None]:
+        """Show "typing" only if the reply is not out within TYPING_AFTER: the engine answers
+        in about a millisecond, and a chat action costs a request of the same rate limit
+        as the reply itself. It goes out beside the work, never inside a transaction."""
+        if chat_id is None:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+
+        def start() -> None:
+            task = loop.create_task(self._typing(chat_id))
+            self._typing_tasks.add(task)
+            task.add_done_callback(self._typing_tasks.discard)
+
+        timer = loop.call_later(TYPING_AFTER, start)
+        try:
+            yield
+        finally:
+            timer.cancel()
 
     async def _typing(self, chat_id: int) -> None:
         if self.deps.outbox is None:

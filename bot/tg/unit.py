@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,12 +16,13 @@ from telegram import Update
 
 from bot.config import Settings
 from bot.content.loader import Content
+from bot.db.delivery import Leased
 from bot.db.models import User
 from bot.db.repo import Repo
 from bot.services.database import Database
 from bot.services.practice import PracticeService
 from bot.texts import Texts
-from bot.tg.intake import chat_id_of, update_json
+from bot.tg.intake import Intake, chat_id_of, update_json
 from bot.tg.messages import split_html
 from bot.tg.outbox import ChatLocks, OutboxSender
 
@@ -37,6 +38,7 @@ class Deps:
     clock: Callable[[], datetime]
     locks: ChatLocks
     outbox: OutboxSender | None = None
+    intake: Intake | None = None  # told which updates a handler finished (see Intake.settle)
 
     def texts(self, lang: str) -> Texts:
         return Texts(self.content.messages, lang)
@@ -50,6 +52,7 @@ class Outgoing:
     chat_id: int
     t: Texts
     now: datetime
+    queued: int = field(default=0, init=False)  # outbox rows this transaction added
 
     async def say(
         self,
@@ -73,7 +76,7 @@ class Outgoing:
                     payload["ref"] = ref
             if reply_to and i == 0:
                 payload["reply_to"] = reply_to
-            await self.repo.enqueue(self.chat_id, "sendMessage", payload, self.now)
+            await self._enqueue("sendMessage", payload)
 
     async def edit(
         self, message_id: int, html_text: str, keyboard: dict[str, Any] | None = None
@@ -85,15 +88,28 @@ class Outgoing:
         }
         if keyboard is not None:
             payload["reply_markup"] = keyboard
-        await self.repo.enqueue(self.chat_id, "editMessageText", payload, self.now)
+        await self._enqueue("editMessageText", payload)
 
     async def document(self, filename: str, content: str, caption: str) -> None:
-        await self.repo.enqueue(
-            self.chat_id,
-            "sendDocument",
-            {"filename": filename, "content": content, "caption": caption},
-            self.now,
+        await self._enqueue(
+            "sendDocument", {"filename": filename, "content": content, "caption": caption}
         )
+
+    async def _enqueue(self, method: str, payload: dict[str, Any]) -> None:
+        self.queued += 1
+        await self.repo.enqueue(self.chat_id, method, payload, self.now)
+
+    async def lease_first(self, outbox: OutboxSender | None) -> tuple[bool, Leased | None]:
+        """At the end of the transaction: (send after commit?, the reply leased for it).
+
+        Leasing here spares the sender a transaction; a chat whose flush is under way is
+        left to a flush after the commit, so the order per chat holds.
+        """
+        if outbox is None or not self.queued:
+            return False, None
+        if outbox.busy(self.chat_id):
+            return True, None
+        return True, await outbox.next_due(self.repo, self.chat_id)
 
 
 @dataclass
@@ -105,7 +121,10 @@ class Unit(Outgoing):
 
 @asynccontextmanager
 async def update_unit(deps: Deps, update: Update) -> AsyncIterator[Unit | None]:
-    """Yield a Unit for a fresh update, or None when it was already processed."""
+    """Yield a Unit for a fresh update, or None when it was already processed.
+
+    Claim, state, replies and the lease of the first reply are one transaction.
+    """
     chat_id = chat_id_of(update)
     tg_user = update.effective_user
     if chat_id is None or tg_user is None:
@@ -113,15 +132,25 @@ async def update_unit(deps: Deps, update: Update) -> AsyncIterator[Unit | None]:
         return
     now = deps.clock()
     async with deps.db.tx() as repo:
-        if not await repo.claim_update(update.update_id, chat_id, update_json(update), now):
+        if not await repo.claim_update(update.update_id, chat_id, lambda: update_json(update), now):
+            _settled(deps, update)
             yield None
             return
         user = await deps.practice.telegram_user(
             repo, tg_user.id, chat_id, tg_user.first_name or "", tg_user.language_code
         )
-        yield Unit(repo, chat_id, deps.texts(user.lang), now, user)
-    if deps.outbox is not None:
-        await deps.outbox.flush(chat_id)
+        unit = Unit(repo, chat_id, deps.texts(user.lang), now, user)
+        yield unit
+        send, leased = await unit.lease_first(deps.outbox)
+    _settled(deps, update)
+    if send and deps.outbox is not None:
+        await deps.outbox.flush(chat_id, leased)
+
+
+def _settled(deps: Deps, update: Update) -> None:
+    """The update is finished in the database: the catch-all handler need not touch it."""
+    if deps.intake is not None:
+        deps.intake.settle(update.update_id)
 
 
 @asynccontextmanager
@@ -133,9 +162,11 @@ async def job_unit(deps: Deps, user_id: int) -> AsyncIterator[Unit | None]:
             yield None
             return
         chat_id = user.chat_id
-        yield Unit(repo, chat_id, deps.texts(user.lang), deps.clock(), user)
-    if deps.outbox is not None:
-        await deps.outbox.flush(chat_id)
+        unit = Unit(repo, chat_id, deps.texts(user.lang), deps.clock(), user)
+        yield unit
+        send, leased = await unit.lease_first(deps.outbox)
+    if send and deps.outbox is not None:
+        await deps.outbox.flush(chat_id, leased)
 
 
 @asynccontextmanager
@@ -147,13 +178,17 @@ async def group_unit(deps: Deps, update: Update) -> AsyncIterator[Outgoing | Non
         return
     now = deps.clock()
     async with deps.db.tx() as repo:
-        if not await repo.claim_update(update.update_id, chat.id, update_json(update), now):
+        if not await repo.claim_update(update.update_id, chat.id, lambda: update_json(update), now):
+            _settled(deps, update)
             yield None
             return
         lang = await repo.round_lang(chat.id) or sender_lang(deps, update)
-        yield Outgoing(repo, chat.id, deps.texts(lang), now)
-    if deps.outbox is not None:
-        await deps.outbox.flush(chat.id)
+        out = Outgoing(repo, chat.id, deps.texts(lang), now)
+        yield out
+        send, leased = await out.lease_first(deps.outbox)
+    _settled(deps, update)
+    if send and deps.outbox is not None:
+        await deps.outbox.flush(chat.id, leased)
 
 
 def sender_lang(deps: Deps, update: Update) -> str:
@@ -168,6 +203,8 @@ async def chat_job_unit(deps: Deps, chat_id: int) -> AsyncIterator[Outgoing]:
     """An Outgoing for timer work in a group (no update to claim)."""
     async with deps.db.tx() as repo:
         lang = await repo.round_lang(chat_id) or "en"
-        yield Outgoing(repo, chat_id, deps.texts(lang), deps.clock())
-    if deps.outbox is not None:
-        await deps.outbox.flush(chat_id)
+        out = Outgoing(repo, chat_id, deps.texts(lang), deps.clock())
+        yield out
+        send, leased = await out.lease_first(deps.outbox)
+    if send and deps.outbox is not None:
+        await deps.outbox.flush(chat_id, leased)
