@@ -256,11 +256,10 @@ async def test_sigkill_mid_round_resumes_with_the_right_time_left(
         await bot.start()
         [up] = await tg.wait_sent(-4800, timeout=90)
         ended = asyncio.get_running_loop().time() - started
-        assert tg.plain(up) == "Time is up."
+        assert tg.plain(up).startswith("⏱ Time is up")  # Hal never answered: a no-show
         assert 55 <= ended <= 75  # the original minute, not a fresh one after the restart
-        [prompt] = await tg.wait_sent(-4800, timeout=20)
-        assert "Panel, score Hal" in tg.plain(prompt)
         await asyncio.sleep(2)
-        assert [tg.plain(r) for r in tg.sent_to(-4800)].count("Time is up.") == 1
+        ups = [t for t in (tg.plain(r) for r in tg.sent_to(-4800)) if t.startswith("⏱ Time is up")]
+        assert len(ups) == 1  # the deadline fired once across the restart
     finally:
         bot.stop()
