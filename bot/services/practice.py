@@ -230,10 +230,10 @@ class PracticeService:
             aq.first_tags = state.first_tags
         step = next_step(state, rules, self.max_probes)
         if isinstance(step, Probe):
+            aq.state = "probing"  # before the probe's flush: one UPDATE of the row
             await repo.add_probe(aq, step.rule_id, step.tag, step.text)
-            aq.state = "probing"
-            number = await repo.answered_before(aq) + 1
-            return Turn(question=question, number=number, asked_id=aq.id, probe=step)
+            # a probe or feedback is shown without the question's number: none computed
+            return Turn(question=question, asked_id=aq.id, probe=step)
         aq.state = "done"
         aq.finished_at = utcnow()
         await repo.add_feedback(
@@ -247,8 +247,7 @@ class PracticeService:
                 open_tags=list(step.open_tags),
             )
         )
-        number = await repo.answered_before(aq) + 1
-        return Turn(question=question, number=number, asked_id=aq.id, feedback=step)
+        return Turn(question=question, asked_id=aq.id, feedback=step)
 
     async def due_users(
         self, repo: Repo, now: datetime, grace: timedelta, wait: timedelta | None = None
