@@ -12,6 +12,7 @@ import pytest
 from bot.content import Content, load_content
 from bot.engine.rules import RuleSet
 from bot.services.database import Database
+from tests import databases
 
 ROOT = Path(__file__).resolve().parents[1]
 _real_connect = socket.socket.connect
@@ -45,10 +46,42 @@ def rules(content: Content) -> RuleSet:
     return content.rules["en"]
 
 
+@pytest.fixture(params=databases.backends())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: SQLite always, PostgreSQL too when TEST_POSTGRES_URL is set."""
+    backend: str = request.param
+    request.node.user_properties.append(("database", backend))
+    with databases.database_url(backend, tmp_path) as url:
+        yield url
+
+
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A real SQLite file with the real Alembic migrations applied."""
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A real database with the real Alembic migrations applied."""
+    database = Database(database_url)
     await database.migrate()
     yield database
     await database.close()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"databases: {', '.join(databases.backends())}"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line CI can check: how many database tests passed or failed on each backend."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            props = dict(getattr(report, "user_properties", []))
+            if "database" in props and getattr(report, "when", "call") in ("call", "setup"):
+                if outcome == "passed" and report.when != "call":
+                    continue
+                per = counts.setdefault(props["database"], {})
+                per[outcome] = per.get(outcome, 0) + 1
+    if counts:
+        parts = [
+            f"{name} ({', '.join(f'{n} {o}' for o, n in sorted(per.items()))})"
+            for name, per in sorted(counts.items())
+        ]
+        terminalreporter.write_line(f"databases run: {'; '.join(parts)}")

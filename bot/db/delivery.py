@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.dialect import insert_for
 from bot.db.models import OutboxMessage, Reminder, TgUpdate, User, utcnow
 
 # Outbox rows are never loaded as objects in a transaction that updates them: skipping the
@@ -39,9 +39,11 @@ class DeliveryQueries:
         """INSERT … ON CONFLICT DO NOTHING on tg_updates; returns how many were new."""
         if not rows:
             return 0
-        dialect = self.s.get_bind().dialect.name
-        ins = postgresql.insert(TgUpdate) if dialect == "postgresql" else sqlite.insert(TgUpdate)
-        stmt = ins.values(rows).on_conflict_do_nothing(index_elements=["update_id"])
+        stmt = (
+            insert_for(self.s, TgUpdate)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+        )
         result = await self.s.execute(stmt)
         return max(int(getattr(result, "rowcount", 0) or 0), 0)
 

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.dialect import insert_for
 from bot.db.models import (
     AskedQuestion,
     Feedback,
@@ -64,14 +64,9 @@ class ReminderQueries:
             {"reminder_id": r, "due_at": d, "status": st, "question_id": q, "created_at": now}
             for r, d, st, q in rows
         ]
-        dialect = self.s.get_bind().dialect.name
-        ins = (
-            postgresql.insert(ReminderDelivery)
-            if dialect == "postgresql"
-            else sqlite.insert(ReminderDelivery)
-        )
         stmt = (
-            ins.values(values)
+            insert_for(self.s, ReminderDelivery)
+            .values(values)
             .on_conflict_do_nothing(index_elements=["reminder_id", "due_at"])
             .returning(ReminderDelivery.reminder_id, ReminderDelivery.id)
         )

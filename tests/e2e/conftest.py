@@ -1,5 +1,6 @@
 """End-to-end harness: the real PTB Application over real HTTP to a fake Bot API server,
-with a real SQLite file and the real migrations. Nothing of ours is mocked."""
+with a real database (SQLite, and PostgreSQL when TEST_POSTGRES_URL is set) and the real
+migrations. Nothing of ours is mocked."""
 
 from __future__ import annotations
 
@@ -24,13 +25,14 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 class Harness:
-    """Starts and stops the bot against `tg`, as `python -m bot run` would."""
+    """Starts and stops the bot against `tg`, as `python -m bot run` would; `database` is
+    a SQLite file or any database URL."""
 
     def __init__(
         self,
         tg: FakeTelegram,
         content: Content,
-        db_path: Path,
+        database: Path | str,
         grace: float = 0.3,
         clock: Callable[[], datetime] = utcnow,
         wait: float | None = None,
@@ -41,7 +43,9 @@ class Harness:
             _env_file=None,  # type: ignore[call-arg]
             telegram_bot_token=tg.token,  # type: ignore[arg-type]
             telegram_api_base_url=tg.base_url,
-            database_url=f"sqlite+aiosqlite:///{db_path}",
+            database_url=(
+                f"sqlite+aiosqlite:///{database}" if isinstance(database, Path) else database
+            ),
             answer_grace_seconds=grace,
             answer_wait_seconds=grace if wait is None else wait,
             reminder_poll_seconds=0.2,
@@ -79,8 +83,8 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest_asyncio.fixture
-async def harness(tg: FakeTelegram, content: Content, tmp_path: Path) -> AsyncIterator[Harness]:
-    h = Harness(tg, content, tmp_path / "bot.sqlite3")
+async def harness(tg: FakeTelegram, content: Content, database_url: str) -> AsyncIterator[Harness]:
+    h = Harness(tg, content, database_url)
     await h.start()
     yield h
     await h.stop()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,9 +27,9 @@ T0 = datetime(2026, 11, 26, 22, 0, tzinfo=UTC)  # 06:00 in Shanghai, 23:00 in Be
 
 
 @pytest.fixture
-async def clocked(tg: FakeTelegram, content: Content, tmp_path: Path) -> Any:
+async def clocked(tg: FakeTelegram, content: Content, database_url: str) -> Any:
     clock = FakeClock(T0)
-    h = Harness(tg, content, tmp_path / "bot.sqlite3", clock=clock)
+    h = Harness(tg, content, database_url, clock=clock)
     await h.start()
     yield h, clock
     await h.stop()
@@ -308,12 +307,11 @@ async def test_429_storm_delays_but_delivers_once(tg: FakeTelegram, clocked: Any
 
 
 async def test_two_dispatchers_one_database(
-    tg: FakeTelegram, content: Content, tmp_path: Path
+    tg: FakeTelegram, content: Content, database_url: str
 ) -> None:
-    """Two processes' worth of dispatchers (own engines, own senders) race on one file."""
-    path = tmp_path / "shared.sqlite3"
+    """Two processes' worth of dispatchers (own engines, own senders) race on one database."""
     clock = FakeClock(T0)
-    h = Harness(tg, content, path, clock=clock)
+    h = Harness(tg, content, database_url, clock=clock)
     await h.start()  # migrates and runs one dispatcher inside the app
     users = [person(tg, 700 + i, f"U{i}") for i in range(12)]
     for u in users:
@@ -321,7 +319,7 @@ async def test_two_dispatchers_one_database(
         await say(tg, u, "/remind 08:00")
     others = []
     for _ in range(2):  # two more dispatchers with their own connections
-        db = Database(f"sqlite+aiosqlite:///{path}")
+        db = Database(database_url)
         assert h.app is not None
         deps = Deps(
             settings=h.settings,
