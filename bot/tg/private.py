@@ -7,9 +7,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -22,15 +22,15 @@ from telegram.ext import (
 )
 
 from bot import render
-from bot.engine.model import KINDS, Kind
+from bot.engine.model import KINDS
 from bot.services.practice import Turn
-from bot.tg.callback_data import Button, decode
 from bot.tg.messages import (
     after_feedback_keyboard,
     kinds_keyboard,
     language_keyboard,
     welcome_keyboard,
 )
+from bot.tg.private_buttons import ButtonPresses
 from bot.tg.reminders import ReminderChat
 from bot.tg.unit import Deps, Unit, job_unit, update_unit
 
@@ -54,7 +54,7 @@ NON_TEXT = (
 )
 
 
-class PrivateChat:
+class PrivateChat(ButtonPresses):
     """The handlers of the private practice flow, bound to their dependencies."""
 
     def __init__(self, deps: Deps, reminders: ReminderChat | None = None) -> None:
@@ -241,78 +241,6 @@ class PrivateChat:
                 return
             key = "tg.voice" if (message.voice or message.audio) else "tg.non_text"
             await u.say(u.t.html(key))
-
-    # ---- buttons ----------------------------------------------------------------------------
-    async def button(self, update: Update, context: Context) -> None:
-        """Every press is answered once, whatever happens (even a duplicate delivery)."""
-        query = update.callback_query
-        if query is None:
-            return
-        chat = update.effective_chat
-        if chat is not None and chat.type != chat.PRIVATE:  # not a group's button: foreign
-            await self._answer(update, str(self.deps.texts("en").raw("tg.forged_button")))
-            return
-        notice: str | None = None
-        async with update_unit(self.deps, update) as u:
-            if u is not None:
-                notice = await self._press(u, decode(query.data))
-        await self._answer(update, notice)
-
-    async def _press(self, u: Unit, data: Button | None) -> str | None:
-        """Do what the button asks; the notice to show, or None when it was done."""
-        if data is None:
-            return str(u.t.raw("tg.forged_button"))
-        if data.action in ("snooze", "skipday", "rset") and self.reminders:
-            return await self.reminders.on_button(u, data.action, data.arg)
-        if data.action == "drill" and self.reminders:
-            qid = await self.reminders.service.delivery_question(u.repo, u.user, int(data.arg))
-            if qid is None:
-                return str(u.t.raw("reminders.stale"))
-            await self.show(u, await self.deps.practice.ask(u.repo, u.user, question_id=qid))
-            return None
-        if data.action == "kind":
-            await self.show(u, await self.deps.practice.ask(u.repo, u.user, cast(Kind, data.arg)))
-            return None
-        if data.action == "lang":
-            if self.deps.practice.set_language(u.user, data.arg):
-                u.t = self.deps.texts(u.user.lang)
-                await u.say(u.t.html("tg.language_set"), kinds_keyboard(u.t))
-            return None
-        if data.action == "model":  # any of the user's questions, not only the latest
-            q = await self.deps.practice.asked(u.repo, u.user, int(data.arg))
-            if q is None:
-                return str(u.t.raw("tg.stale_button"))
-            latest = await self.deps.practice.latest_asked_id(u.repo, u.user)
-            keyboard = (
-                after_feedback_keyboard(u.t, int(data.arg), model=False)
-                if latest == int(data.arg)
-                else None
-            )
-            await u.say(render.model_answer(u.t, q), keyboard)
-            return None
-        latest = await self.deps.practice.latest_asked_id(u.repo, u.user)
-        if latest is None or not data.arg.isdigit() or int(data.arg) != latest:
-            return str(u.t.raw("tg.stale_button"))
-        if data.action == "next":
-            await self.show(u, await self.deps.practice.skip(u.repo, u.user))
-        elif data.action == "retry":
-            await self.show(u, await self.deps.practice.retry(u.repo, u.user))
-        elif data.action == "stop":
-            await self._stop(u)
-        else:  # a group's action pressed in a private chat
-            return str(u.t.raw("tg.forged_button"))
-        return None
-
-    async def _answer(self, update: Update, notice: str | None) -> None:
-        query = update.callback_query
-        if query is None:
-            return
-        try:
-            await query.answer(notice)
-            if notice is None and isinstance(query.message, Message):  # one press per keyboard
-                await query.edit_message_reply_markup(None)
-        except TelegramError as exc:  # an expired query or a deleted message: cosmetic
-            log.debug("callback cleanup failed: %s", exc)
 
     # ---- grace period -------------------------------------------------------------------------
     async def evaluate_quiet_answers(self) -> None:
