@@ -1,4 +1,4 @@
-"""One entry point: `python -m bot run | console | analyze | check-content`."""
+"""One entry point: `python -m bot run | migrate | console | analyze | check-content`."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot", description="Mock interviewer bot")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the Telegram bot (long polling)")
+    m = sub.add_parser("migrate", help="apply database migrations (a deploy step), then exit")
+    m.add_argument("--database", help="database URL (default: DATABASE_URL or ./data)")
     c = sub.add_parser("console", help="practise in this terminal, no Telegram needed")
     c.add_argument("--kind", choices=KINDS, help="only this kind of question")
     c.add_argument("--lang", choices=("en", "zh"), default="en", help="interface language")
@@ -51,6 +53,13 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)  # httpx would log the token URL
     # "skipped: maximum number of running instances" is expected when a sweep runs long
     logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+    if args.command == "migrate":  # needs no content: a deploy step before any bot starts
+        from bot.services.database import migrate_to_head
+
+        url = args.database or settings.database_url
+        revision = asyncio.run(migrate_to_head(url))
+        print(f"database at revision {revision}")
+        return 0
     prompts = getattr(args, "prompts", None) or settings.prompts_dir
     try:
         content = load_content(prompts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import create_engine, session_factory
@@ -23,6 +24,13 @@ class Database:
     async def migrate(self) -> None:
         await upgrade(self.engine)
 
+    async def revision(self) -> str | None:
+        """The Alembic revision the database is at (None before the first migration)."""
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(
+                lambda c: MigrationContext.configure(c).get_current_revision()
+            )
+
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Repo]:
         """A transaction: commits when the block ends, rolls back on an exception."""
@@ -31,3 +39,13 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+async def migrate_to_head(url: str) -> str | None:
+    """`python -m bot migrate`: bring the database to the newest schema, say which it is."""
+    database = Database(url)
+    try:
+        await database.migrate()
+        return await database.revision()
+    finally:
+        await database.close()
