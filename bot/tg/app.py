@@ -33,6 +33,7 @@ from bot.services.database import Database
 from bot.services.practice import PracticeService
 from bot.services.reminders import ReminderService
 from bot.services.rounds import RoundService
+from bot.tg.commands import GROUP_MENU, PRIVATE_MENU
 from bot.tg.durable import DurableBot, PerChatUpdateProcessor, replay_pending
 from bot.tg.groups import GroupRounds, record_message_ref
 from bot.tg.intake import describe
@@ -44,19 +45,6 @@ from bot.tg.unit import Deps
 
 log = logging.getLogger(__name__)
 App = Application[Any, Any, Any, Any, Any, Any]
-COMMANDS = (
-    "practice",
-    "done",
-    "skip",
-    "stop",
-    "export",
-    "remind",
-    "timezone",
-    "settings",
-    "language",
-    "help",
-)
-GROUP_COMMANDS = ("mockround", "nextcandidate", "endround", "leaderboard")
 # The update kinds our handlers listen to. Every other kind (inline queries, reactions,
 # polls, chat_member, business and channel messages, boosts, kinds newer than PTB) is
 # stored and marked "ignored" on arrival: on purpose, and without running anything.
@@ -242,9 +230,9 @@ async def _register_commands(app: App, deps: Deps) -> None:
     for lang in sorted(deps.content.messages):
         t = deps.texts(lang)
         code = None if lang == "en" else lang
-        commands = [BotCommand(c, str(t.raw(f"tg.commands.{c}"))) for c in COMMANDS]
+        commands = [BotCommand(c, str(t.raw(f"tg.commands.{c}"))) for c in PRIVATE_MENU]
         group_commands = [
-            BotCommand(c, str(t.raw(f"groups.commands.{c}"))) for c in GROUP_COMMANDS
+            BotCommand(c, str(t.raw(f"groups.commands.{c}"))) for c in GROUP_MENU
         ]
         group_commands.append(BotCommand("help", str(t.raw("tg.commands.help"))))
         try:

@@ -26,6 +26,7 @@ from bot.texts import Texts
 from bot.tg import group_clock as clock
 from bot.tg import group_views as views
 from bot.tg.callback_data import Button, decode
+from bot.tg.commands import PRIVATE_ONLY
 from bot.tg.group_clock import RoundClock, record_message_ref
 from bot.tg.unit import Deps, Outgoing, group_unit
 
@@ -35,18 +36,7 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 GROUPS = filters.ChatType.GROUPS
 ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
-PRIVATE_COMMANDS = (
-    "start",
-    "practice",
-    "done",
-    "skip",
-    "stop",
-    "export",
-    "remind",
-    "timezone",
-    "settings",
-    "language",
-)
+PRIVATE_COMMANDS = PRIVATE_ONLY
 
 
 class GroupRounds:
