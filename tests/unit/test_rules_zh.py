@@ -9,10 +9,10 @@ import pytest
 from bot.content import Content
 from bot.engine.rules import RuleSet, analyze
 
-FAILURE_Q = "讲一次你失败的经历，你从中学到了什么？"
-IMPACT_Q = "讲一个你的工作带来可衡量影响的项目。"
+FAILURE_Q = "说说一件你搞砸过的事，后来你改变了什么做法？"
+IMPACT_Q = "挑一个你做出了实际业务效果的项目讲讲。"
 CASE_Q = "某社区团购App的复购率连续两个月下滑，你会怎么做？"
-FEATURE_Q = "想在购物车页面加一个“凑单推荐”模块，你怎么评估要不要上线？"
+FEATURE_Q = "想在购物车页面加一个“凑单推荐”模块，这个功能值不值得做，你会怎么判断？"
 TECH_Q = "做退款欺诈识别，你会选规则引擎还是 GBDT 模型？"
 SQL_Q = "订单表 orders(user_id, order_time, amount)，SQL 怎么写每天的下单人数？"
 
@@ -58,7 +58,7 @@ CASES: list[tuple[str, str, str, str, set[str]]] = [
         IMPACT_Q,
         "我在一家旅游平台实习，负责酒店列表页的排序优化。我自己分析了用户的浏览路径，发现"
         "很多人会反复比价，于是提议在列表页直接展示含税总价，并亲自写了需求文档、跟进开发"
-        "联调。上线之后列表页到下单的转化率提升了百分之十二，这个改动后来被推广到了机票频道。",
+        "联调。上线之后从列表点进来的下单率提升了百分之十二，这个改动后来被推广到了机票频道。",
         {"missing_baseline"},
     ),
     (
@@ -165,8 +165,8 @@ CASES: list[tuple[str, str, str, str, set[str]]] = [
         "denial-none",
         "behavioral",
         FAILURE_Q,
-        "说实话我一时想不出什么失败的经历。我做事一直比较谨慎，每次交付前都会反复检查，"
-        "所以实习期间负责的分析都按时完成了，导师的评价也不错。非要说的话，就是我有点完美"
+        "说实话我一时想不出什么失败的经历，我这个人一直比较谨慎，每次交付前都会反复检查，"
+        "所以实习那几个月交的东西都没出过问题，导师的评价也不错。非要说的话，就是我有点完美"
         "主义，做报告会花比较多的时间打磨细节。",
         {"denies_failure"},
     ),
@@ -221,7 +221,7 @@ CASES: list[tuple[str, str, str, str, set[str]]] = [
         "先确认下滑是真的：核对复购的口径和统计周期，再按城市、团长、品类拆，看是哪一块在掉。"
         "假设发现主要是生鲜品类的复购掉了，而且差评集中在配送延迟，我会提议把生鲜的截单时间"
         "提前两小时，让团长当天能送到。代价是晚下单的用户会被挡在外面，当天的订单量可能会少"
-        "一些。验证上先选四个城市试点三周，另外四个相似城市保持不变作为对照，主指标是30天"
+        "一些。验证上先选四个城市试点三周，再挑四个相似的城市什么都不改当参照，主指标是30天"
         "复购率，护栏是下单量和客诉率。",
         set(),
     ),
@@ -239,8 +239,8 @@ CASES: list[tuple[str, str, str, str, set[str]]] = [
         "case",
         CASE_Q,
         "先按城市和品类拆复购，找出掉得最多的部分。假设是生鲜品类的复购掉了，我会提议把生鲜"
-        "的截单时间提前两小时，代价是晚下单的用户会被挡在外面。没有AB实验的结果，我是不会"
-        "同意全量的：主指标看30天复购率，护栏看下单量。",
+        "的截单时间提前两小时，代价是晚下单的用户会被挡在外面。没跑过AB实验，这个改动我不"
+        "会让它全量：主指标看30天复购率，护栏看下单量。",
         set(),
     ),
     (
@@ -248,8 +248,8 @@ CASES: list[tuple[str, str, str, str, set[str]]] = [
         "case",
         FEATURE_Q,
         "主指标是购物车页的凑单转化率和客单价，辅助看模块的点击率。我会先用 10% 的用户做"
-        "AB实验，按 user_id 哈希分流，跑满两周，实验组的客单价显著高于对照组就逐步放量到全量。"
-        "实验前先做一轮 AA，确认两组的基础指标一致。",
+        "AB实验，按 user_id 哈希分流，跑满两周，只要实验组客单价明显更高，就分批把流量开到100%。"
+        "正式开始之前先空跑一周 AA，看两边的基线有没有偏差。",
         {"missing_tradeoff"},
     ),
     (
@@ -276,7 +276,7 @@ CASES: list[tuple[str, str, str, str, set[str]]] = [
         FEATURE_Q,
         "核心 metric 是 cart 页的 conversion 和 AOV，guardrail 是 checkout 的 latency。这个模块"
         "的 trade-off 是占用首屏空间，可能会挤压用户原本要点的结算入口。我会先开 5% traffic "
-        "做 A/B test，按 user_id 分桶，跑两周覆盖两个周末，显著正向再 ramp up 到全量。",
+        "做 A/B test，按 user_id 分桶，跑满十四天（含两个周末），结果显著为正再 ramp up 到全量。",
         set(),
     ),
     (
@@ -307,8 +307,8 @@ CASES: list[tuple[str, str, str, str, set[str]]] = [
         "tech-sql-no-choice",
         "technical",
         SQL_Q,
-        "select date(order_time) as dt, count(distinct user_id) as buyers from orders "
-        "group by date(order_time) order by dt;",
+        "select to_date(paid_at) as pay_day, count(distinct buyer_id) as payers from orders "
+        "group by to_date(paid_at) order by pay_day;",
         set(),
     ),
 ]
@@ -331,14 +331,14 @@ ROLES: list[tuple[str, str, str]] = [
     ("我们组有6个人，我负责数据部分。", "6个人", "count"),
     ("销量前20的商品都拉出来看了。", "20", "rank"),
     ("阈值设为0.6，召回率还能接受。", "0.6", "setting"),
-    ("先灰度了10%的用户。", "10%", "setting"),
+    ("第一周只给10%的用户灰度。", "10%", "setting"),
     ("目标是把超时率压到5%以内。", "5%", "target"),
     ("处理时长从40分钟降到了8分钟。", "40分钟", "reference"),
     ("处理时长从40分钟降到了8分钟。", "8分钟", "result"),
     ("比对照组的3.1%高。", "3.1%", "reference"),
     ("我花了三周时间做清洗。", "三周", "duration"),
-    ("客诉下降了百分之二十。", "百分之二十", "result"),
-    ("毛利率涨了六个点。", "六个点", "result"),
+    ("投诉量下降了百分之二十。", "百分之二十", "result"),
+    ("毛利率多了六个点。", "六个点", "result"),
     ("线上 AUC 0.78，比离线低。", "0.78", "result"),
     ("把价格门槛从99调到79。", "99", "setting"),
 ]
@@ -354,7 +354,7 @@ def test_zh_number_roles(zh: RuleSet, text: str, number: str, role: str) -> None
 # (answer, signal, counts): a negation must cancel a hit, and 不同 / 不错 / 不断 must not
 NEGATION: list[tuple[str, str, bool]] = [
     ("我们先做AB实验再决定。", "validation", True),
-    ("这次没做AB实验，是直接全量的。", "validation", False),
+    ("上次我们没做AB实验，改完就全量推了。", "validation", False),
     ("不做实验直接全量。", "validation", False),
     ("我不会不做灰度就上线。", "validation", True),
     ("在不同城市做试点。", "validation", True),
@@ -398,3 +398,18 @@ def test_zh_rules_mirror_english_signals(content: Content) -> None:
     assert {r.id for r in zh.rules} == {r.id for r in en.rules}
     assert set(zh.resolved_by) == set(en.resolved_by)
     assert zh.lang == "zh"
+
+
+def test_zh_previously_at_a_place_is_no_reference_point(zh: RuleSet) -> None:
+    answer = (
+        "之前在一家物流公司实习，我自己重写了分单规则，上线后签收准时率提升了4%，"
+        "运营经理把它推广到了另外两个仓。"
+    )
+    tags = analyze(zh, "behavioral", answer, IMPACT_Q).tags
+    assert "missing_baseline" in tags  # "之前在…" names a place, not a starting value
+
+
+@pytest.mark.parametrize("question", ["说一件你做砸了的事。", "讲一次你出过错的经历。"])
+def test_zh_failure_questions_in_other_words(zh: RuleSet, question: str) -> None:
+    answer = "说实话我想不出什么失败的经历，我做事一直很谨慎，交付前都会反复检查，导师评价也很好。"
+    assert "denies_failure" in analyze(zh, "behavioral", answer, question).tags
