@@ -15,8 +15,10 @@ VAGUE = (
 )
 
 
-def _console(db: Path, stdin: str, *args: str) -> str:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{db}", "LOG_LEVEL": "WARNING"}
+def run_console(db: Path | str, stdin: str, *args: str) -> str:
+    """`python -m bot console` on a SQLite file (a Path) or any database URL (a str)."""
+    url = f"sqlite+aiosqlite:///{db}" if isinstance(db, Path) else db
+    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "console", "--user", "tester", *args],
         input=stdin,
@@ -34,11 +36,11 @@ def _console(db: Path, stdin: str, *args: str) -> str:
 def test_interview_with_probe_then_resume(tmp_path: Path) -> None:
     db = tmp_path / "console.sqlite3"
     # multi-line answer, blank line sends; then quit at the follow-up
-    out = _console(db, VAGUE.replace(". ", ".\n", 1) + "\n\n", "--kind", "behavioral")
+    out = run_console(db, VAGUE.replace(". ", ".\n", 1) + "\n\n", "--kind", "behavioral")
     assert "Behavioral ·" in out and "(question 1)" in out
     assert "Follow-up: You describe what the team did" in out
     # a new process resumes the open question and its pending follow-up
-    out = _console(
+    out = run_console(
         db,
         "My part was the model: I trained it and tuned it myself.\n\n"
         "Before, monthly churn was 5.2%; after three months it was 4.7%.\n\n/stop\n",
@@ -51,7 +53,7 @@ def test_interview_with_probe_then_resume(tmp_path: Path) -> None:
 
 def test_commands_and_empty_input(tmp_path: Path) -> None:
     db = tmp_path / "c2.sqlite3"
-    out = _console(db, "\n\n/skip\n/quit\n", "--kind", "case")
+    out = run_console(db, "\n\n/skip\n/quit\n", "--kind", "case")
     # a skipped question is not counted: the next one is still question 1
     assert out.count("(question 1)") == 2 and "(question 2)" not in out
     assert out.count("Case ·") == 2
@@ -75,7 +77,7 @@ I dedupe with DISTINCT so a user counts once; a LEFT JOIN would be the alternati
 
 def test_sql_with_blank_lines_stays_one_answer_then_model_and_retry(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
-    out = _console(db, SQL_ANSWER + "\n\n/model\n/retry\n/quit\n", "--kind", "technical")
+    out = run_console(db, SQL_ANSWER + "\n\n/model\n/retry\n/quit\n", "--kind", "technical")
     # one answer: exactly one evaluation (a probe or a score), not one per CTE
     evaluations = out.count("Follow-up:") + out.count("on the checklist")
     assert evaluations == 1, out
@@ -88,5 +90,5 @@ def test_sql_with_blank_lines_stays_one_answer_then_model_and_retry(tmp_path: Pa
 
 
 def test_console_in_chinese(tmp_path: Path) -> None:
-    out = _console(tmp_path / "z.db", "/quit\n", "--lang", "zh", "--kind", "case")
+    out = run_console(tmp_path / "z.db", "/quit\n", "--lang", "zh", "--kind", "case")
     assert "模拟面试官" in out and "案例分析" in out and "（第 1 题）" in out

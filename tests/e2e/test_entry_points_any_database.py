@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from bot.db.models import OutboxMessage, TgUpdate
 from bot.services.database import Database
 from tests.e2e.conftest import person
 from tests.e2e.process import BotProcess
+from tests.e2e.test_console import run_console
 from tests.fakes.telegram_server import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,26 +77,10 @@ async def test_run_migrates_stores_and_replies(
     assert len(tg.sent_to(5151)) == 2  # nothing doubled by the kill
 
 
-def _console(url: str, stdin: str, *args: str) -> str:
-    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--user", "tester", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr
-    return proc.stdout
-
-
 def test_console_resumes_from_the_database(database_url: str) -> None:
-    out = _console(database_url, "\n\n/quit\n", "--kind", "case")
+    out = run_console(database_url, "\n\n/quit\n", "--kind", "case")
     assert "Case ·" in out and "(question 1)" in out
-    again = _console(database_url, "/quit\n")
+    again = run_console(database_url, "/quit\n")
     assert "Welcome back" in again
 
 
