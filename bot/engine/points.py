@@ -22,6 +22,7 @@ class Coverage:
     index: int
     point: Point
     quote: str = ""
+    source: int = -1  # which of the covered texts showed it (0: the answer itself)
 
     @property
     def covered(self) -> bool:
@@ -75,22 +76,17 @@ def cover(
 
     `negation_for(text)` gives the negation pattern and window of the text's language.
     """
-    texts = [t for t in texts if t and t.strip()]
-    negations = [negation_for(t) if negation_for else None for t in texts]
+    texts = list(texts)
+    negations = [negation_for(t) if negation_for and t.strip() else None for t in texts]
     out: list[Coverage] = []
     for i, point in enumerate(question.points):
-        quote = next(
-            (
-                q
-                for q in (
-                    point_coverage(point, t, *(neg or (None, 8)))
-                    for t, neg in zip(texts, negations, strict=True)
-                )
-                if q
-            ),
-            "",
-        )
-        out.append(Coverage(i, point, quote))
+        found = Coverage(i, point)
+        for source, (text, neg) in enumerate(zip(texts, negations, strict=True)):
+            quote = point_coverage(point, text, *(neg or (None, 8))) if text.strip() else ""
+            if quote:
+                found = Coverage(i, point, quote, source)
+                break
+        out.append(found)
     return out
 
 

@@ -204,10 +204,9 @@ def judge(state: QuestionState, rules: Rules) -> Judgement:
         lang_rules = rules_for(rules, text, q.lang)
         return lang_rules.negation, lang_rules.negation_window
 
-    early = {c.index for c in cover(q, [first], negation_for) if c.covered}
     replies = [strip_non_answers(r, rules) for r in state.parts[1:]]
     points = cover(q, [first, *replies], negation_for)
-    late = frozenset(c.index for c in points if c.covered and c.index not in early)
+    late = frozenset(c.index for c in points if c.source > 0)  # shown only in a reply
     return Judgement(
         base,
         tuple(open_tags),
