@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import re
 import sys
 from typing import TextIO
 
@@ -59,6 +60,9 @@ class Console:
                 return "\n".join(lines)
             if not lines and command in COMMANDS:
                 return command
+            if not lines and re.fullmatch(r"/[a-z_]+", command):  # a typo, not an answer
+                self.say(self.t.html("console.unknown_command", command=command))
+                continue
             if not line.strip():
                 if lines and not looks_unfinished("\n".join(lines)):
                     return "\n".join(lines)

@@ -92,3 +92,9 @@ def test_sql_with_blank_lines_stays_one_answer_then_model_and_retry(tmp_path: Pa
 def test_console_in_chinese(tmp_path: Path) -> None:
     out = run_console(tmp_path / "z.db", "/quit\n", "--lang", "zh", "--kind", "case")
     assert "模拟面试官" in out and "案例分析" in out and "（第 1 题）" in out
+
+
+def test_unknown_command_is_not_taken_as_an_answer(tmp_path: Path) -> None:
+    out = run_console(tmp_path / "u.db", "/foo\n/quit\n", "--kind", "case")
+    assert "/foo isn't a command here" in out
+    assert "Follow-up:" not in out  # nothing was evaluated
