@@ -78,7 +78,7 @@ def _check_lines(t: Texts, fb: Feedback, seen: set[str]) -> list[str]:
         return 2 if not c.ok else int(bool(closed.intersection(CHECK_TAGS.get(c.key, ()))))
 
     # a line met in a follow-up quotes the reply that closed it; a quote is shown once
-    reply_quote = {tag: c.quote for c in fb.closed for tag in (c.tag,)}
+    reply_quote = {c.tag: c.quote for c in fb.closed}
     lines = []
     for check in sorted(fb.score.checks, key=order):
         mark = t.raw("feedback.ok") if check.ok else t.raw("feedback.missing")

@@ -11,7 +11,7 @@ rules file (`numbers:`); this module only applies them in order.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.engine.text import clause_bounds
@@ -102,8 +102,3 @@ class NumberRoles:
                 m.end(),
                 role=role,
             )
-
-
-def first_of(items: Sequence[Evidence], kind: str) -> Evidence | None:
-    """The first non-negated item of a kind."""
-    return next((e for e in items if e.kind == kind and not e.negated), None)
